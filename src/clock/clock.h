@@ -1,0 +1,53 @@
+// Wall time for pacing. The real clock waits on absolute CLOCK_MONOTONIC
+// deadlines, so sleeping never accumulates drift; the fake one lets tests run
+// schedules without sleeping.
+#pragma once
+
+#include "util/duration.h"
+
+namespace timecast::clock {
+
+using util::Nanos;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Monotonic time; only differences mean anything.
+  virtual Nanos Now() = 0;
+  // Returns at or after `deadline` (immediately when it has passed).
+  virtual void SleepUntil(Nanos deadline) = 0;
+};
+
+// CLOCK_MONOTONIC with clock_nanosleep(TIMER_ABSTIME). Sets the thread's timer
+// slack to 1 ns on first use and spins for the last `spin` before a deadline,
+// because the kernel wakes a sleeper 50-60 us late on this kind of machine.
+class MonotonicClock final : public Clock {
+ public:
+  explicit MonotonicClock(Nanos spin = std::chrono::microseconds(50));
+  Nanos Now() override;
+  void SleepUntil(Nanos deadline) override;
+
+ private:
+  Nanos spin_;
+};
+
+// Time moves only when the code under test sleeps or the test advances it.
+class FakeClock final : public Clock {
+ public:
+  Nanos Now() override { return now_; }
+  void SleepUntil(Nanos deadline) override {
+    if (deadline > now_) now_ = deadline;
+    ++sleeps_;
+  }
+  void Advance(Nanos by) { now_ += by; }
+  int sleeps() const { return sleeps_; }
+
+ private:
+  Nanos now_{0};
+  int sleeps_ = 0;
+};
+
+// Nanoseconds since the Unix epoch (CLOCK_REALTIME), for record timestamps.
+Nanos RealtimeNow();
+
+}  // namespace timecast::clock

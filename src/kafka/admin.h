@@ -1,0 +1,44 @@
+// Cluster questions asked through any client handle: is it reachable, does a
+// topic exist and how many partitions does it have, its configs; topic creation.
+#pragma once
+
+#include <arrow/result.h>
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace timecast::kafka {
+
+// Fails with a Kafka-class error naming `brokers` when no broker answers a
+// metadata request within `timeout`.
+arrow::Status CheckReachable(rd_kafka_t* handle, const std::string& brokers,
+                             std::chrono::milliseconds timeout);
+
+// The topic's partition count, or nullopt when the cluster has no such topic.
+// Lists all topics, so asking never auto-creates one.
+arrow::Result<std::optional<int>> FindTopic(rd_kafka_t* handle, const std::string& topic,
+                                            std::chrono::milliseconds timeout);
+
+// Like FindTopic, but a missing topic is an error.
+arrow::Result<int> PartitionCount(rd_kafka_t* handle, const std::string& topic,
+                                  std::chrono::milliseconds timeout);
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 1;
+  int replication_factor = -1;  // -1: the broker's default.replication.factor
+  std::map<std::string, std::string> configs;
+};
+
+// Creates the topic; an existing topic of that name is not an error.
+arrow::Status CreateTopic(rd_kafka_t* handle, const TopicSpec& spec,
+                          std::chrono::milliseconds timeout);
+
+// The topic's effective configs (DescribeConfigs), e.g. "retention.ms".
+arrow::Result<std::map<std::string, std::string>> DescribeTopicConfigs(
+    rd_kafka_t* handle, const std::string& topic, std::chrono::milliseconds timeout);
+
+}  // namespace timecast::kafka

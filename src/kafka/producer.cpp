@@ -1,0 +1,109 @@
+#include "kafka/producer.h"
+
+#include <vector>
+
+#include "util/status.h"
+
+namespace timecast::kafka {
+
+arrow::Result<std::unique_ptr<Producer>> Producer::Create(const Config& config,
+                                                          DeliveryHandler on_delivery) {
+  std::unique_ptr<Producer> producer(new Producer());
+  producer->brokers_ = config.Get("bootstrap.servers").value_or("");
+  producer->on_delivery_ = std::move(on_delivery);
+  ARROW_ASSIGN_OR_RAISE(ConfPtr conf, config.Build());
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::OnDeliveryReport);
+  rd_kafka_conf_set_opaque(conf.get(), producer.get());
+  char errstr[512];
+  rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr);
+  if (handle == nullptr) return util::KafkaError("cannot create Kafka producer: {}", errstr);
+  conf.release();  // rd_kafka_new took ownership.
+  producer->handle_.reset(handle);
+  return producer;
+}
+
+Producer::~Producer() {
+  topics_.clear();  // Topic handles go before the client handle.
+}
+
+void Producer::OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* self = static_cast<Producer*>(opaque);
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++self->counts_.delivered;
+  } else {
+    if (self->counts_.failed++ == 0) self->counts_.first_error = rd_kafka_err2str(message->err);
+  }
+  if (self->on_delivery_) self->on_delivery_(*message);
+}
+
+arrow::Result<rd_kafka_topic_t*> Producer::Topic(const std::string& name) {
+  if (auto it = topics_.find(name); it != topics_.end()) return it->second.get();
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(handle_.get(), name.c_str(), nullptr);
+  if (topic == nullptr) return ErrorStatus(rd_kafka_last_error(), "topic '" + name + "'");
+  topics_.emplace(name, TopicPtr(topic));
+  return topic;
+}
+
+arrow::Status Producer::Produce(const Message& message) {
+  rd_kafka_vu_t values[8];
+  size_t count = 0;
+  values[count].vtype = RD_KAFKA_VTYPE_RKT;
+  values[count++].u.rkt = message.topic;
+  values[count].vtype = RD_KAFKA_VTYPE_PARTITION;
+  values[count++].u.i32 = message.partition;
+  values[count].vtype = RD_KAFKA_VTYPE_VALUE;
+  values[count].u.mem.ptr = const_cast<char*>(message.value.data());
+  values[count++].u.mem.size = message.value.size();
+  if (message.key) {
+    values[count].vtype = RD_KAFKA_VTYPE_KEY;
+    values[count].u.mem.ptr = const_cast<char*>(message.key->data());
+    values[count++].u.mem.size = message.key->size();
+  }
+  values[count].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  values[count++].u.i32 = message.copy_value ? RD_KAFKA_MSG_F_COPY : 0;
+  values[count].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+  values[count++].u.i64 = message.timestamp_ms;
+  values[count].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  values[count++].u.ptr = message.opaque;
+  rd_kafka_headers_t* headers = nullptr;
+  if (!message.headers.empty()) {
+    headers = rd_kafka_headers_new(message.headers.size());
+    for (const Header& header : message.headers) {
+      rd_kafka_header_add(headers, header.name.data(), static_cast<ssize_t>(header.name.size()),
+                          header.value.data(), static_cast<ssize_t>(header.value.size()));
+    }
+    values[count].vtype = RD_KAFKA_VTYPE_HEADERS;
+    values[count++].u.headers = headers;
+  }
+  for (;;) {
+    rd_kafka_error_t* raw_error = rd_kafka_produceva(handle_.get(), values, count);
+    if (raw_error == nullptr) return arrow::Status::OK();  // librdkafka owns the headers now.
+    ErrorPtr error(raw_error);
+    if (rd_kafka_error_code(error.get()) != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (headers != nullptr) rd_kafka_headers_destroy(headers);
+      return util::KafkaError("producing to '{}': {}", rd_kafka_topic_name(message.topic),
+                              rd_kafka_error_string(error.get()));
+    }
+    // Queue full: deliveries free room; wait for some rather than spin.
+    rd_kafka_poll(handle_.get(), 10);
+  }
+}
+
+void Producer::Poll(std::chrono::milliseconds timeout) {
+  rd_kafka_poll(handle_.get(), static_cast<int>(timeout.count()));
+}
+
+arrow::Status Producer::Flush(std::chrono::milliseconds timeout) {
+  rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count()));
+  const int queued = OutQueueLength();
+  if (queued > 0 || counts_.failed > 0) {
+    std::string reason = counts_.failed > 0 ? "; first error: " + counts_.first_error : "";
+    return util::UndeliveredError(
+        "{} message(s) not delivered to {} ({} failed, {} still queued after {} ms){}",
+        counts_.failed + static_cast<uint64_t>(queued), brokers_, counts_.failed, queued,
+        timeout.count(), reason);
+  }
+  return arrow::Status::OK();
+}
+
+}  // namespace timecast::kafka

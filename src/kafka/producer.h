@@ -1,0 +1,90 @@
+// The producer lifecycle of librdkafka's examples/producer.c, once: delivery
+// reports counted, poll after produce, wait on a full queue, flush with a
+// timeout, and anything undelivered turned into an error.
+#pragma once
+
+#include <arrow/result.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kafka/config.h"
+#include "kafka/handle.h"
+
+namespace timecast::kafka {
+
+struct Header {
+  std::string_view name;
+  std::string_view value;
+};
+
+struct Message {
+  rd_kafka_topic_t* topic = nullptr;
+  int32_t partition = RD_KAFKA_PARTITION_UA;
+  std::optional<std::string_view> key;  // nullopt: no key (null), not an empty one
+  std::string_view value;
+  std::span<const Header> headers;
+  int64_t timestamp_ms = 0;  // 0: librdkafka stamps the send time
+  void* opaque = nullptr;    // handed back in the delivery report
+  // false: librdkafka references `value` instead of copying it; the caller
+  // keeps the bytes alive until the delivery report. Keys and headers are
+  // always copied.
+  bool copy_value = true;
+};
+
+struct DeliveryCounts {
+  uint64_t delivered = 0;
+  uint64_t failed = 0;
+  std::string first_error;  // librdkafka's text for the first failed delivery
+};
+
+class Producer {
+ public:
+  // Called for every delivery report, from Poll() or Flush() on the caller's thread.
+  using DeliveryHandler = std::function<void(const rd_kafka_message_t&)>;
+
+  // `config` must hold bootstrap.servers. librdkafka keeps a copy of the conf.
+  static arrow::Result<std::unique_ptr<Producer>> Create(const Config& config,
+                                                         DeliveryHandler on_delivery = {});
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // A topic handle owned by this producer, created on first use.
+  arrow::Result<rd_kafka_topic_t*> Topic(const std::string& name);
+
+  // Enqueues a copy of the message. While librdkafka's queue is full it
+  // serves delivery reports and retries, so this blocks but never drops.
+  arrow::Status Produce(const Message& message);
+
+  // Serves delivery reports; never blocks longer than `timeout`.
+  void Poll(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
+  // Waits up to `timeout` for everything queued to be delivered. Fails with an
+  // undelivered-class error (exit 5) counting what failed or is still queued.
+  arrow::Status Flush(std::chrono::milliseconds timeout);
+
+  const DeliveryCounts& counts() const { return counts_; }
+  int OutQueueLength() const { return rd_kafka_outq_len(handle_.get()); }
+  const std::string& brokers() const { return brokers_; }
+  rd_kafka_t* handle() const { return handle_.get(); }
+
+ private:
+  Producer() = default;
+  static void OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+
+  HandlePtr handle_;
+  std::string brokers_;
+  DeliveryHandler on_delivery_;
+  DeliveryCounts counts_;
+  std::map<std::string, TopicPtr, std::less<>> topics_;
+};
+
+}  // namespace timecast::kafka

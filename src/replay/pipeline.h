@@ -1,0 +1,93 @@
+// The replay engine. A read-ahead thread decodes and encodes batches into a
+// bounded queue; the calling thread paces them against the schedule on
+// absolute deadlines and hands each record to the sink, measuring how late it
+// was. Delivery is tracked per Flight, so the summary can say exactly how far
+// the data was delivered, also after an interruption or an error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "clock/clock.h"
+#include "clock/schedule.h"
+#include "encode/json_encoder.h"
+#include "replay/batch_encoder.h"
+#include "replay/sink.h"
+#include "source/batch_source.h"
+#include "util/histogram.h"
+
+namespace timecast::replay {
+
+enum class OutputFormat {
+  kObjects,    // one message per row
+  kTickArray,  // the prototype's: all rows due in one tick as one JSON array
+};
+
+struct ReplayPlan {
+  RowFormat row;
+  TimeWindow window;
+  std::optional<util::Nanos> runtime;  // stop once this much wall time is scheduled
+  int loops = 1;                       // passes over the data; 0: until stopped
+  OutputFormat format = OutputFormat::kObjects;
+  util::Nanos tick = std::chrono::milliseconds(100);
+  size_t max_message_bytes = 900'000;  // tick arrays are split below this
+  std::vector<std::string> header_names;  // names of --header, in order
+  size_t read_ahead_batches = 4;
+  std::chrono::milliseconds flush_timeout{30'000};
+  util::Nanos progress_interval = std::chrono::milliseconds(250);
+  // The dataset span being replayed (for --fit and the progress percentage).
+  std::optional<std::pair<int64_t, int64_t>> span;
+};
+
+struct ReplayProgress {
+  uint64_t rows_sent = 0;
+  uint64_t bytes_sent = 0;
+  std::optional<int64_t> dataset_time;  // of the last row sent, ns
+  util::Nanos elapsed{0};
+  util::Nanos lateness_p99{0};
+  util::Nanos due_end{0};  // when the current row was due (to estimate the ETA)
+};
+
+struct ReplaySummary {
+  arrow::Status status;       // OK, or why the replay ended early
+  std::string stop_reason;    // "end of data", "runtime reached", "interrupted"
+  uint64_t rows_sent = 0;     // handed to the sink
+  uint64_t messages_sent = 0;
+  uint64_t bytes_sent = 0;    // value bytes
+  SinkCounts delivery;
+  util::Nanos wall{0};
+  std::optional<util::Nanos> first_send;  // from the start of Run to the first record
+  bool paced = true;
+  util::Histogram lateness;   // handed-over time minus due time, per message
+  // The furthest point up to which every row was delivered.
+  std::optional<int64_t> delivered_through_time;
+  std::string delivered_through_position;
+  encode::EncodeStats encode;
+  int passes = 0;
+};
+
+class ProgressListener {
+ public:
+  virtual ~ProgressListener() = default;
+  virtual void OnProgress(const ReplayProgress& progress) = 0;
+};
+
+struct ReplayContext {
+  source::BatchSource* source = nullptr;
+  BatchEncoder* encoder = nullptr;
+  clock::Schedule* schedule = nullptr;
+  clock::Clock* clock = nullptr;
+  RecordSink* sink = nullptr;
+  std::function<bool()> stop_requested = [] { return false; };
+  ProgressListener* progress = nullptr;  // optional
+  // Epoch nanoseconds of the replay's start, for --timestamp due.
+  std::function<int64_t()> realtime_now_ns = [] { return clock::RealtimeNow().count(); };
+};
+
+// Runs the whole replay. Never throws; the summary carries the outcome.
+ReplaySummary RunReplay(const ReplayPlan& plan, const ReplayContext& context);
+
+}  // namespace timecast::replay

@@ -1,0 +1,154 @@
+#include "replay/report.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "util/duration.h"
+#include "util/status.h"
+
+namespace timecast::replay {
+namespace {
+
+// 1234567 -> "1,234,567"
+std::string Grouped(uint64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+double Seconds(util::Nanos d) { return static_cast<double>(d.count()) / 1e9; }
+
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", c);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+void TerminalProgress::OnProgress(const ReplayProgress& progress) {
+  std::string line = fmt::format("replay: {}", progress.dataset_time
+                                                   ? converter_.Format(*progress.dataset_time)
+                                                   : std::string("-"));
+  double fraction = -1;
+  if (span_ && progress.dataset_time && span_->second > span_->first) {
+    fraction = static_cast<double>(*progress.dataset_time - span_->first) /
+               static_cast<double>(span_->second - span_->first);
+    line += fmt::format("  {:5.1f}%", 100 * fraction);
+  }
+  const double elapsed = Seconds(progress.elapsed);
+  line += fmt::format("  {} rows  {} rows/s", Grouped(progress.rows_sent),
+                      Grouped(elapsed > 0 ? static_cast<uint64_t>(
+                                                static_cast<double>(progress.rows_sent) / elapsed)
+                                          : 0));
+  line += fmt::format("  late p99 {}", util::FormatDuration(progress.lateness_p99));
+  if (fraction > 0.001 && fraction < 1) {
+    line += fmt::format("  ETA {}", util::FormatDuration(std::chrono::seconds(static_cast<int64_t>(
+                                        elapsed * (1 - fraction) / fraction))));
+  }
+  fmt::print(stderr, "\r\033[K{}", line);
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void TerminalProgress::Clear() {
+  if (!drawn_) return;
+  fmt::print(stderr, "\r\033[K");
+  std::fflush(stderr);
+  drawn_ = false;
+}
+
+std::string FormatSummary(const ReplaySummary& s, const source::TimeConverter& converter,
+                          const std::string& destination) {
+  const double wall = Seconds(s.wall);
+  std::string text = fmt::format(
+      "replay: {} rows in {} messages ({:.1f} MB) to {} in {} ({} rows/s, {:.1f} MB/s); {}\n",
+      Grouped(s.rows_sent), Grouped(s.messages_sent), static_cast<double>(s.bytes_sent) / 1e6,
+      destination, util::FormatDuration(s.wall),
+      Grouped(wall > 0 ? static_cast<uint64_t>(static_cast<double>(s.rows_sent) / wall) : 0),
+      wall > 0 ? static_cast<double>(s.bytes_sent) / 1e6 / wall : 0.0, s.stop_reason);
+  text += fmt::format("replay: delivered {}, failed {}{}\n", Grouped(s.delivery.delivered),
+                      Grouped(s.delivery.failed),
+                      s.delivery.failed ? " (" + s.delivery.first_error + ")" : "");
+  if (s.paced && s.lateness.count() > 0) {
+    text += fmt::format("replay: lateness p50 {}  p99 {}  p99.9 {}  max {}\n",
+                        util::FormatDuration(s.lateness.Percentile(0.5)),
+                        util::FormatDuration(s.lateness.Percentile(0.99)),
+                        util::FormatDuration(s.lateness.Percentile(0.999)),
+                        util::FormatDuration(s.lateness.max()));
+  }
+  if (s.first_send) {
+    text += fmt::format("replay: first record sent {} after start\n",
+                        util::FormatDuration(*s.first_send));
+  }
+  if (s.delivered_through_time) {
+    text += fmt::format("replay: everything up to {} ({}) is delivered\n",
+                        converter.Format(*s.delivered_through_time), s.delivered_through_position);
+  }
+  if (s.encode.invalid_utf8_values || s.encode.non_finite_floats) {
+    text += fmt::format(
+        "replay: {} string value(s) had invalid UTF-8 replaced by U+FFFD; {} NaN/Inf value(s) "
+        "written as null\n",
+        Grouped(s.encode.invalid_utf8_values), Grouped(s.encode.non_finite_floats));
+  }
+  return text;
+}
+
+std::string SummaryJson(const ReplaySummary& s, const source::TimeConverter& converter,
+                        const std::string& destination) {
+  auto ms = [](util::Nanos d) { return static_cast<double>(d.count()) / 1e6; };
+  std::string json = "{";
+  json += fmt::format("\"destination\":{},\"stop_reason\":{},\"ok\":{},", JsonString(destination),
+                      JsonString(s.stop_reason), s.status.ok() ? "true" : "false");
+  if (!s.status.ok()) json += fmt::format("\"error\":{},", JsonString(s.status.message()));
+  json += fmt::format(
+      "\"rows_sent\":{},\"messages_sent\":{},\"bytes_sent\":{},\"delivered\":{},"
+      "\"delivery_failures\":{},\"undelivered\":{},\"wall_seconds\":{:.6f},\"rows_per_second\":{:.1f},",
+      s.rows_sent, s.messages_sent, s.bytes_sent, s.delivery.delivered, s.delivery.failed,
+      s.messages_sent - std::min<uint64_t>(s.messages_sent, s.delivery.delivered), Seconds(s.wall),
+      Seconds(s.wall) > 0 ? static_cast<double>(s.rows_sent) / Seconds(s.wall) : 0.0);
+  json += fmt::format("\"first_send_ms\":{},",
+                      s.first_send ? fmt::format("{:.3f}", ms(*s.first_send)) : "null");
+  json += fmt::format("\"paced\":{},\"passes\":{},", s.paced ? "true" : "false", s.passes);
+  json += fmt::format(
+      "\"lateness_ms\":{{\"count\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f},"
+      "\"mean\":{:.3f}}},",
+      s.lateness.count(), ms(s.lateness.Percentile(0.5)), ms(s.lateness.Percentile(0.99)),
+      ms(s.lateness.Percentile(0.999)), ms(s.lateness.max()), ms(s.lateness.mean()));
+  if (s.delivered_through_time) {
+    json += fmt::format("\"delivered_through\":{{\"time\":{},\"time_ns\":{},\"position\":{}}},",
+                        JsonString(converter.Format(*s.delivered_through_time)),
+                        *s.delivered_through_time, JsonString(s.delivered_through_position));
+  } else {
+    json += "\"delivered_through\":null,";
+  }
+  json += fmt::format("\"invalid_utf8_values\":{},\"non_finite_floats\":{}}}\n",
+                      s.encode.invalid_utf8_values, s.encode.non_finite_floats);
+  return json;
+}
+
+arrow::Status WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return util::UsageError("cannot write '{}': {}", path, std::strerror(errno));
+  return arrow::Status::OK();
+}
+
+}  // namespace timecast::replay

@@ -1,0 +1,72 @@
+// Where replayed records go. Kafka in production; JSON Lines on stdout or a
+// file for piping; memory in tests. Every record's delivery is reported back
+// through its Flight, so nothing is counted as sent that was not delivered.
+#pragma once
+
+#include <arrow/status.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "kafka/producer.h"
+
+namespace timecast::replay {
+
+struct EncodedBatch;
+
+// A group of records whose delivery is tracked together: a batch of rows, or
+// one tick-array message. The sender counts `pending` up before each Send; the
+// sink counts it down (and `failed` up) as delivery reports arrive.
+struct Flight {
+  int64_t pending = 0;
+  int64_t failed = 0;
+  int64_t rows = 0;
+  int64_t last_time = 0;  // dataset time of the last row, ns
+  std::shared_ptr<const std::string> file;
+  int row_group = 0;
+  int64_t last_row = 0;
+  // Keeps record bytes alive until delivered when the sink does not copy them.
+  std::shared_ptr<const EncodedBatch> batch;
+};
+
+struct OutRecord {
+  std::string_view value;
+  std::optional<std::string_view> key;
+  std::span<const kafka::Header> headers;
+  int64_t timestamp_ms = 0;  // 0: the sink stamps the send time
+  // True when `value` stays valid until delivery (Flight::batch holds it), so
+  // the sink may reference it instead of copying.
+  bool value_is_stable = false;
+};
+
+struct SinkCounts {
+  uint64_t delivered = 0;
+  uint64_t failed = 0;
+  std::string first_error;
+};
+
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // Hands over one record. Its delivery report reaches `flight` from a later
+  // Send, Poll or Flush on the same thread.
+  virtual arrow::Status Send(const OutRecord& record, Flight* flight) = 0;
+  // Serves pending delivery reports without blocking.
+  virtual void Poll() = 0;
+  // Waits up to `timeout` for every record to be delivered; fails with an
+  // undelivered-class error (exit 5) when any was not.
+  virtual arrow::Status Flush(std::chrono::milliseconds timeout) = 0;
+  virtual SinkCounts counts() const = 0;
+  // For the summary: e.g. "topic accidents at 127.0.0.1:9092", "stdout".
+  virtual std::string Describe() const = 0;
+};
+
+// Reports the record delivered to its flight at once (for sinks that write synchronously).
+inline void Delivered(Flight* flight) { --flight->pending; }
+
+}  // namespace timecast::replay

@@ -1,0 +1,126 @@
+// Test doubles for the replay pipeline: a source of in-memory batches and a
+// sink that records what it was given and when.
+#pragma once
+
+#include <arrow/api.h>
+#include <arrow/json/from_string.h>
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "clock/clock.h"
+#include "replay/sink.h"
+#include "source/batch_source.h"
+#include "util/status.h"
+
+namespace timecast::replay::testing {
+
+// A batch from one JSON array per column, e.g. {"[0, 1.5]", "[\"a\", null]"}.
+inline std::shared_ptr<arrow::RecordBatch> MakeBatch(const std::shared_ptr<arrow::Schema>& schema,
+                                                     const std::vector<std::string>& columns) {
+  std::vector<std::shared_ptr<arrow::Array>> arrays;
+  for (int i = 0; i < schema->num_fields(); ++i) {
+    auto array = arrow::json::ArrayFromJSONString(schema->field(i)->type(),
+                                                  columns[static_cast<size_t>(i)]);
+    EXPECT_TRUE(array.ok()) << array.status().ToString();
+    arrays.push_back(*array);
+  }
+  return arrow::RecordBatch::Make(schema, arrays[0]->length(), arrays);
+}
+
+class VectorSource final : public source::BatchSource {
+ public:
+  VectorSource(std::shared_ptr<arrow::Schema> schema,
+               std::vector<std::shared_ptr<arrow::RecordBatch>> batches)
+      : schema_(std::move(schema)), batches_(std::move(batches)) {}
+  std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
+  arrow::Result<std::optional<source::SourceBatch>> Next() override {
+    if (fail_at_ && next_ == *fail_at_) return util::InputError("disk on fire at batch {}", next_);
+    if (next_ >= batches_.size()) return std::nullopt;
+    source::SourceBatch out{batches_[next_], file_, static_cast<int>(next_), 0};
+    ++next_;
+    return out;
+  }
+  arrow::Status Rewind() override {
+    next_ = 0;
+    ++rewinds;
+    return arrow::Status::OK();
+  }
+  std::optional<size_t> fail_at_;
+  int rewinds = 0;
+
+ private:
+  std::shared_ptr<arrow::Schema> schema_;
+  std::vector<std::shared_ptr<arrow::RecordBatch>> batches_;
+  size_t next_ = 0;
+  std::shared_ptr<const std::string> file_ = std::make_shared<const std::string>("mem.parquet");
+};
+
+struct SentRecord {
+  std::string value;
+  std::optional<std::string> key;
+  std::vector<std::pair<std::string, std::string>> headers;
+  int64_t timestamp_ms = 0;
+  util::Nanos sent_at{0};
+};
+
+// Delivers on the next Poll/Flush (like librdkafka), or fails chosen messages.
+class MemorySink final : public RecordSink {
+ public:
+  explicit MemorySink(clock::Clock* clock) : clock_(clock) {}
+
+  arrow::Status Send(const OutRecord& record, Flight* flight) override {
+    SentRecord sent{std::string(record.value), std::nullopt, {}, record.timestamp_ms, clock_->Now()};
+    if (record.key) sent.key = std::string(*record.key);
+    for (const auto& header : record.headers) {
+      sent.headers.emplace_back(std::string(header.name), std::string(header.value));
+    }
+    const bool fail = fail_messages.count(records.size()) > 0;
+    records.push_back(std::move(sent));
+    pending_.push_back({flight, fail});
+    if (send_cost.count() > 0 && clock_ != nullptr) {
+      if (auto* fake = dynamic_cast<clock::FakeClock*>(clock_)) fake->Advance(send_cost);
+    }
+    if (on_send) on_send(records.size());
+    return arrow::Status::OK();
+  }
+  void Poll() override { Deliver(); }
+  arrow::Status Flush(std::chrono::milliseconds) override {
+    if (hold_deliveries) return util::UndeliveredError("{} still queued", pending_.size());
+    Deliver();
+    if (counts_.failed > 0) return util::UndeliveredError("{} failed", counts_.failed);
+    return arrow::Status::OK();
+  }
+  SinkCounts counts() const override { return counts_; }
+  std::string Describe() const override { return "memory"; }
+
+  std::vector<SentRecord> records;
+  std::set<size_t> fail_messages;  // indexes of messages whose delivery fails
+  bool hold_deliveries = false;    // never report (a broker that went away)
+  util::Nanos send_cost{0};        // fake time each Send takes
+  std::function<void(size_t)> on_send;
+
+ private:
+  void Deliver() {
+    if (hold_deliveries) return;
+    for (auto& [flight, fail] : pending_) {
+      --flight->pending;
+      if (fail) {
+        ++flight->failed;
+        ++counts_.failed;
+        counts_.first_error = "injected failure";
+      } else {
+        ++counts_.delivered;
+      }
+    }
+    pending_.clear();
+  }
+  clock::Clock* clock_;
+  std::vector<std::pair<Flight*, bool>> pending_;
+  SinkCounts counts_;
+};
+
+}  // namespace timecast::replay::testing

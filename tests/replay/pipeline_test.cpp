@@ -1,0 +1,386 @@
+#include "replay/pipeline.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "replay/fakes.h"
+
+namespace timecast::replay {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::MakeBatch;
+using testing::MemorySink;
+using testing::VectorSource;
+
+std::shared_ptr<arrow::Schema> SmallSchema() {
+  return arrow::schema({arrow::field("Stream_Time", arrow::float64()),
+                        arrow::field("ID", arrow::int32()),
+                        arrow::field("Event", arrow::utf8())});
+}
+
+// One replay, wired with fakes. Tests adjust `plan` and `pace` before Run().
+struct Harness {
+  std::shared_ptr<arrow::Schema> schema = SmallSchema();
+  std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
+  ReplayPlan plan;
+  clock::PaceOptions pace;
+  clock::FakeClock clock;
+  MemorySink sink{&clock};
+  std::function<bool()> stop = [] { return false; };
+  std::unique_ptr<VectorSource> source;
+
+  Harness() { plan.row.time = {"Stream_Time", std::nullopt}; }
+
+  void Add(const std::string& times, const std::string& ids, const std::string& events) {
+    batches.push_back(MakeBatch(schema, {times, ids, events}));
+  }
+
+  ReplaySummary Run(util::Nanos span = util::Nanos(0)) {
+    source = std::make_unique<VectorSource>(schema, batches);
+    auto schedule = clock::Schedule::Make(pace, span);
+    EXPECT_TRUE(schedule.ok()) << schedule.status().ToString();
+    auto encoder = BatchEncoder::Make(schema, plan.row, plan.window, false);
+    EXPECT_TRUE(encoder.ok()) << encoder.status().ToString();
+    ReplayContext context;
+    context.source = source.get();
+    context.encoder = encoder->get();
+    context.schedule = &*schedule;
+    context.clock = &clock;
+    context.sink = &sink;
+    context.stop_requested = stop;
+    context.realtime_now_ns = [] { return int64_t{1'700'000'000'000'000'000}; };
+    return RunReplay(plan, context);
+  }
+
+  std::vector<int64_t> SentIds() const {
+    std::vector<int64_t> ids;
+    simdjson::dom::parser parser;
+    for (const auto& record : sink.records) {
+      simdjson::dom::element doc = parser.parse(record.value);
+      ids.push_back(int64_t(doc["ID"]));
+    }
+    return ids;
+  }
+};
+
+TEST(Replay, PacesRowsAtTheirDueTimesWithoutDrift) {
+  Harness h;
+  h.pace.speed = 2;
+  h.Add("[10, 11, 12]", "[1, 2, 3]", R"(["Start", "Start", "End"])");
+  h.Add("[14.5]", "[4]", R"(["End"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  ASSERT_EQ(h.sink.records.size(), 4u);
+  EXPECT_EQ(h.sink.records[0].sent_at, util::Nanos(0));
+  EXPECT_EQ(h.sink.records[1].sent_at, milliseconds(500));
+  EXPECT_EQ(h.sink.records[2].sent_at, seconds(1));
+  EXPECT_EQ(h.sink.records[3].sent_at, milliseconds(2250));
+  EXPECT_EQ(summary.rows_sent, 4u);
+  EXPECT_EQ(summary.delivery.delivered, 4u);
+  EXPECT_EQ(summary.lateness.max(), util::Nanos(0));
+  EXPECT_EQ(summary.stop_reason, "end of data");
+  ASSERT_TRUE(summary.delivered_through_time.has_value());
+  EXPECT_EQ(*summary.delivered_through_time, 14'500'000'000);
+  EXPECT_EQ(h.sink.records[0].value, R"({"Stream_Time":10,"ID":1,"Event":"Start"})");
+}
+
+TEST(Replay, TopSpeedSendsEverythingInOrderWithoutSleeping) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.Add("[0, 100, 200]", "[1, 2, 3]", R"(["a", "b", "c"])");
+  h.Add("[300, 400]", "[4, 5]", R"(["d", "e"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok());
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(h.clock.sleeps(), 0);
+  EXPECT_FALSE(summary.paced);
+}
+
+TEST(Replay, LatenessIsMeasuredWhenTheSinkIsSlow) {
+  Harness h;
+  h.pace.speed = 1;
+  h.sink.send_cost = milliseconds(300);  // each send takes 0.3 s of wall time
+  h.Add("[0, 0.1, 1.0]", "[1, 2, 3]", R"(["a", "b", "c"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok());
+  // Row 2 is due at 0.1 s but the sink is busy until 0.3 s (burst: no shift).
+  EXPECT_EQ(h.sink.records[1].sent_at, milliseconds(300));
+  EXPECT_EQ(h.sink.records[2].sent_at, seconds(1));
+  EXPECT_EQ(summary.lateness.max(), milliseconds(200));
+}
+
+TEST(Replay, ShiftSlidesTheClockInsteadOfBursting) {
+  Harness h;
+  h.pace.speed = 1;
+  h.pace.when_late = clock::LatePolicy::kShift;
+  h.sink.send_cost = milliseconds(300);
+  h.Add("[0, 0.1, 1.0]", "[1, 2, 3]", R"(["a", "b", "c"])");
+  ASSERT_TRUE(h.Run().status.ok());
+  EXPECT_EQ(h.sink.records[1].sent_at, milliseconds(300));
+  EXPECT_EQ(h.sink.records[2].sent_at, milliseconds(1200));  // 1.0 s + 0.2 s of lateness
+}
+
+TEST(Replay, WindowSkipsRowsBeforeFromAndEndsAtUntil) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.plan.window = {.from = 1'000'000'000, .until = 3'000'000'000};
+  h.Add("[0, 1, 2]", "[1, 2, 3]", R"(["a", "b", "c"])");
+  h.Add("[3, 4]", "[4, 5]", R"(["d", "e"])");
+  ASSERT_TRUE(h.Run().status.ok());
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{2, 3}));
+}
+
+TEST(Replay, RuntimeStopsBeforeTheFirstRowDueAfterIt) {
+  Harness h;
+  h.pace.speed = 1;
+  h.plan.runtime = seconds(2);
+  h.Add("[0, 1, 2, 3, 4]", "[1, 2, 3, 4, 5]", R"(["a", "b", "c", "d", "e"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok());
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(summary.stop_reason, "runtime reached");
+}
+
+TEST(Replay, LoopReplaysFromTheStartContinuingTheClock) {
+  Harness h;
+  h.pace.speed = 1;
+  h.plan.loops = 2;
+  h.Add("[5, 6]", "[1, 2]", R"(["a", "b"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok());
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2, 1, 2}));
+  EXPECT_EQ(h.sink.records[2].sent_at, seconds(1));
+  EXPECT_EQ(h.sink.records[3].sent_at, seconds(2));
+  EXPECT_EQ(h.source->rewinds, 1);
+  EXPECT_EQ(summary.passes, 2);
+}
+
+TEST(Replay, KeysHeadersAndDueTimestamps) {
+  Harness h;
+  h.pace.speed = 1;
+  h.plan.row.key_column = "ID";
+  h.plan.row.headers = {{"event", "Event"}, {"t", "Stream_Time"}};
+  h.plan.header_names = {"event", "t"};
+  h.Add("[0, 1.5]", "[7, null]", R"(["Start", null])");
+  ASSERT_TRUE(h.Run().status.ok());
+  ASSERT_EQ(h.sink.records.size(), 2u);
+  EXPECT_EQ(h.sink.records[0].key, "7");
+  EXPECT_EQ(h.sink.records[1].key, std::nullopt);
+  EXPECT_EQ(h.sink.records[0].headers,
+            (std::vector<std::pair<std::string, std::string>>{{"event", "Start"}, {"t", "0"}}));
+  EXPECT_EQ(h.sink.records[1].headers,
+            (std::vector<std::pair<std::string, std::string>>{{"t", "1.5"}}));
+  EXPECT_EQ(h.sink.records[0].timestamp_ms, 1'700'000'000'000);
+  EXPECT_EQ(h.sink.records[1].timestamp_ms, 1'700'000'000'000 + 1500);
+}
+
+TEST(Replay, EventTimestampsComeFromATimestampColumn) {
+  Harness h;
+  h.schema = arrow::schema({arrow::field("Stream_Time", arrow::float64()),
+                            arrow::field("ID", arrow::int32()),
+                            arrow::field("Start_Time", arrow::timestamp(arrow::TimeUnit::NANO))});
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.plan.row.timestamp = TimestampMode::kColumn;
+  h.plan.row.timestamp_column = "Start_Time";
+  h.Add("[0, 1]", "[1, 2]", R"(["2016-02-08 05:46:00", null])");
+  ASSERT_TRUE(h.Run().status.ok());
+  EXPECT_EQ(h.sink.records[0].timestamp_ms, 1454910360000);
+  EXPECT_EQ(h.sink.records[1].timestamp_ms, 0);  // null: the sink stamps send time
+}
+
+TEST(Replay, TickArrayGroupsRowsDueInOneTick) {
+  Harness h;
+  h.pace.speed = 1;
+  h.plan.format = OutputFormat::kTickArray;
+  h.plan.tick = milliseconds(100);
+  h.Add("[0, 0.05, 0.099, 0.1, 0.35]", "[1, 2, 3, 4, 5]", R"(["a", "b", "c", "d", "e"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  ASSERT_EQ(h.sink.records.size(), 3u);
+  simdjson::dom::parser parser;
+  std::vector<size_t> sizes;
+  for (const auto& record : h.sink.records) {
+    simdjson::dom::array array = parser.parse(record.value).get_array();
+    sizes.push_back(array.size());
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{3, 1, 1}));
+  EXPECT_EQ(h.sink.records[0].sent_at, milliseconds(100));  // when its tick closes
+  EXPECT_EQ(h.sink.records[2].sent_at, milliseconds(400));
+  EXPECT_EQ(summary.rows_sent, 5u);
+  EXPECT_EQ(summary.messages_sent, 3u);
+  EXPECT_EQ(*summary.delivered_through_time, 350'000'000);
+}
+
+TEST(Replay, TickArraySplitsBelowTheMessageSizeLimit) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.plan.format = OutputFormat::kTickArray;
+  h.plan.max_message_bytes = 100;
+  h.Add("[0, 0, 0, 0, 0, 0]", "[1, 2, 3, 4, 5, 6]", R"(["a", "b", "c", "d", "e", "f"])");
+  ASSERT_TRUE(h.Run().status.ok());
+  size_t rows = 0;
+  simdjson::dom::parser parser;
+  for (const auto& record : h.sink.records) {
+    EXPECT_LE(record.value.size(), 100u);
+    rows += simdjson::dom::array(parser.parse(record.value).get_array()).size();
+  }
+  EXPECT_GT(h.sink.records.size(), 1u);
+  EXPECT_EQ(rows, 6u);
+}
+
+TEST(Replay, StopRequestFlushesAndReportsWhatWasDelivered) {
+  Harness h;
+  h.pace.speed = 1;
+  bool stop = false;
+  h.stop = [&] { return stop; };
+  h.sink.on_send = [&](size_t sent) { stop = sent == 2; };
+  h.Add("[0, 1, 2, 3]", "[1, 2, 3, 4]", R"(["a", "b", "c", "d"])");
+  const ReplaySummary summary = h.Run();
+  EXPECT_EQ(util::ExitCodeOf(summary.status), util::ExitCode::kInterrupted);
+  EXPECT_EQ(summary.stop_reason, "interrupted");
+  EXPECT_EQ(summary.rows_sent, 2u);
+  EXPECT_EQ(summary.delivery.delivered, 2u);
+  EXPECT_EQ(*summary.delivered_through_time, 1'000'000'000);
+}
+
+TEST(Replay, FailedDeliveryMakesTheRunFailAndStopsTheDeliveredMark) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.sink.fail_messages = {2};
+  h.Add("[0, 1]", "[1, 2]", R"(["a", "b"])");
+  h.Add("[2, 3]", "[3, 4]", R"(["c", "d"])");
+  h.Add("[4]", "[5]", R"(["e"])");
+  const ReplaySummary summary = h.Run();
+  EXPECT_EQ(util::ExitCodeOf(summary.status), util::ExitCode::kUndelivered);
+  EXPECT_EQ(summary.delivery.failed, 1u);
+  EXPECT_EQ(summary.delivery.delivered, 4u);
+  EXPECT_EQ(*summary.delivered_through_time, 1'000'000'000);
+}
+
+TEST(Replay, NothingDeliveredWhenTheBrokerNeverAnswers) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.sink.hold_deliveries = true;
+  h.Add("[0, 1]", "[1, 2]", R"(["a", "b"])");
+  const ReplaySummary summary = h.Run();
+  EXPECT_EQ(util::ExitCodeOf(summary.status), util::ExitCode::kUndelivered);
+  EXPECT_FALSE(summary.delivered_through_time.has_value());
+}
+
+TEST(Replay, NullTimeFailsNamingThePositionAfterSendingEarlierRows) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.Add("[0, 1]", "[1, 2]", R"(["a", "b"])");
+  h.Add("[2, null]", "[3, 4]", R"(["c", "d"])");
+  const ReplaySummary summary = h.Run();
+  EXPECT_EQ(util::ExitCodeOf(summary.status), util::ExitCode::kInput);
+  EXPECT_NE(summary.status.message().find("mem.parquet, row group 1, row 1: null time"),
+            std::string::npos)
+      << summary.status.message();
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(summary.delivery.delivered, 2u);
+  EXPECT_EQ(summary.stop_reason, "input error");
+}
+
+TEST(Replay, NaNTimeIsAnInputError) {
+  Harness h;
+  h.schema = arrow::schema({arrow::field("Stream_Time", arrow::float64()),
+                            arrow::field("ID", arrow::int32()), arrow::field("Event", arrow::utf8())});
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.Add("[0, NaN]", "[1, 2]", R"(["a", "b"])");
+  const ReplaySummary summary = h.Run();
+  EXPECT_NE(summary.status.message().find("row 1: NaN time"), std::string::npos)
+      << summary.status.message();
+}
+
+TEST(Replay, UnsortedInputFailsNamingBothRowsAndTheFix) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.Add("[0, 5]", "[1, 2]", R"(["a", "b"])");
+  h.Add("[6, 4]", "[3, 4]", R"(["c", "d"])");
+  const ReplaySummary summary = h.Run();
+  EXPECT_EQ(util::ExitCodeOf(summary.status), util::ExitCode::kInput);
+  const std::string& message = summary.status.message();
+  EXPECT_NE(message.find("mem.parquet, row group 1, row 1: Stream_Time 4.000s is earlier than "
+                         "the previous row's 6.000s (mem.parquet, row group 1, row 0)"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("timecast prepare --sort"), std::string::npos);
+  EXPECT_NE(message.find("--max-disorder"), std::string::npos);
+}
+
+TEST(Replay, SourceErrorEndsTheReplayAfterEarlierBatches) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.Add("[0]", "[1]", R"(["a"])");
+  h.Add("[1]", "[2]", R"(["b"])");
+  h.source = nullptr;
+  auto run = [&] {
+    h.source = std::make_unique<VectorSource>(h.schema, h.batches);
+    h.source->fail_at_ = 1;
+    auto schedule = clock::Schedule::Make(h.pace, util::Nanos(0));
+    auto encoder = BatchEncoder::Make(h.schema, h.plan.row, h.plan.window, false);
+    ReplayContext context;
+    context.source = h.source.get();
+    context.encoder = encoder->get();
+    context.schedule = &*schedule;
+    context.clock = &h.clock;
+    context.sink = &h.sink;
+    return RunReplay(h.plan, context);
+  };
+  const ReplaySummary summary = run();
+  EXPECT_NE(summary.status.message().find("disk on fire"), std::string::npos);
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1}));
+}
+
+TEST(BatchEncoder, MissingColumnsListWhatThereIs) {
+  RowFormat row;
+  row.time = {"Start_Time", std::nullopt};
+  auto encoder = BatchEncoder::Make(SmallSchema(), row, {}, false);
+  ASSERT_FALSE(encoder.ok());
+  EXPECT_EQ(util::ExitCodeOf(encoder.status()), util::ExitCode::kUsage);
+  EXPECT_NE(encoder.status().message().find("time column 'Start_Time' not found; the columns are: "
+                                            "Stream_Time, ID, Event"),
+            std::string::npos)
+      << encoder.status().message();
+  row.time.name = "Stream_Time";
+  row.key_column = "Nope";
+  EXPECT_FALSE(BatchEncoder::Make(SmallSchema(), row, {}, false).ok());
+}
+
+TEST(BatchEncoder, UnsupportedTimeTypeIsAUsageError) {
+  RowFormat row;
+  row.time = {"Event", std::nullopt};
+  auto encoder = BatchEncoder::Make(SmallSchema(), row, {}, false);
+  ASSERT_FALSE(encoder.ok());
+  EXPECT_NE(encoder.status().message().find("time column 'Event' has type string"),
+            std::string::npos)
+      << encoder.status().message();
+}
+
+TEST(BatchEncoder, EventTimestampNeedsAnAbsoluteTimeColumn) {
+  RowFormat row;
+  row.time = {"Stream_Time", std::nullopt};
+  row.timestamp = TimestampMode::kEvent;
+  auto encoder = BatchEncoder::Make(SmallSchema(), row, {}, false);
+  ASSERT_FALSE(encoder.ok());
+  EXPECT_NE(encoder.status().message().find("--timestamp event needs a timestamp"),
+            std::string::npos);
+}
+
+TEST(ColumnsToRead, AddsTimeKeyHeaderAndTimestampColumnsOnce) {
+  RowFormat row;
+  row.time = {"Stream_Time", std::nullopt};
+  row.value_columns = {"ID", "Event"};
+  row.key_column = "ID";
+  row.headers = {{"h", "Severity"}};
+  row.timestamp = TimestampMode::kColumn;
+  row.timestamp_column = "Start_Time";
+  EXPECT_EQ(ColumnsToRead(row, {}),
+            (std::vector<std::string>{"ID", "Event", "Stream_Time", "Severity", "Start_Time"}));
+}
+
+}  // namespace
+}  // namespace timecast::replay

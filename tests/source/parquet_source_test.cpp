@@ -1,0 +1,182 @@
+#include "source/parquet_source.h"
+
+#include <arrow/api.h>
+#include <arrow/io/file.h>
+#include <arrow/json/from_string.h>
+#include <gtest/gtest.h>
+#include <parquet/arrow/writer.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_support.h"
+#include "util/status.h"
+
+namespace timecast::source {
+namespace {
+
+std::shared_ptr<arrow::Schema> Schema() {
+  return arrow::schema({arrow::field("Stream_Time", arrow::float64()),
+                        arrow::field("ID", arrow::int32()), arrow::field("Event", arrow::utf8())});
+}
+
+// Writes rows with times [first, first + n) seconds, `rows_per_group` per row group.
+void WriteFile(const std::string& path, int first, int n, int rows_per_group,
+               std::shared_ptr<arrow::Schema> schema = Schema()) {
+  arrow::DoubleBuilder times;
+  arrow::Int32Builder ids;
+  arrow::StringBuilder events;
+  for (int i = first; i < first + n; ++i) {
+    ASSERT_TRUE(times.Append(i).ok());
+    ASSERT_TRUE(ids.Append(i).ok());
+    ASSERT_TRUE(events.Append(i % 2 ? "End" : "Start").ok());
+  }
+  auto table = arrow::Table::Make(schema, {times.Finish().ValueOrDie(), ids.Finish().ValueOrDie(),
+                                           events.Finish().ValueOrDie()});
+  auto out = arrow::io::FileOutputStream::Open(path).ValueOrDie();
+  ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, rows_per_group).ok());
+  ASSERT_TRUE(out->Close().ok());
+}
+
+std::vector<int32_t> ReadIds(BatchSource& source, std::vector<SourceBatch>* batches = nullptr) {
+  std::vector<int32_t> ids;
+  for (;;) {
+    auto next = source.Next();
+    EXPECT_TRUE(next.ok()) << next.status().ToString();
+    if (!next.ok() || !*next) break;
+    const int id_column = (*next)->batch->schema()->GetFieldIndex("ID");
+    const auto& column = static_cast<const arrow::Int32Array&>(*(*next)->batch->column(id_column));
+    for (int64_t i = 0; i < column.length(); ++i) ids.push_back(column.Value(i));
+    if (batches) batches->push_back(**next);
+  }
+  return ids;
+}
+
+TEST(ParquetSource, StreamsRowGroupsInBatchesWithPositions) {
+  const std::string dir = timecast::testing::TempDir();
+  WriteFile(dir + "/a.parquet", 0, 10, 4);
+  auto source = ParquetSource::Open({dir + "/a.parquet"}, {.batch_rows = 3});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  std::vector<SourceBatch> batches;
+  EXPECT_EQ(ReadIds(**source, &batches), (std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  // Row groups of 4, 4, 2 rows; batches never cross a row group.
+  ASSERT_EQ(batches.size(), 5u);
+  EXPECT_EQ(batches[1].row_group, 0);
+  EXPECT_EQ(batches[1].first_row, 3);
+  EXPECT_EQ(batches[2].row_group, 1);
+  EXPECT_EQ(batches[2].first_row, 0);
+  EXPECT_EQ(DescribePosition(batches[3], 1), dir + "/a.parquet, row group 1, row 4");
+  EXPECT_EQ((*source)->total_rows(), 10);
+}
+
+TEST(ParquetSource, ProjectsColumnsInTheRequestedOrder) {
+  const std::string dir = timecast::testing::TempDir();
+  WriteFile(dir + "/a.parquet", 0, 3, 10);
+  auto source = ParquetSource::Open({dir + "/a.parquet"}, {.columns = {"Event", "ID"}});
+  ASSERT_TRUE(source.ok());
+  EXPECT_EQ((*source)->schema()->field(0)->name(), "Event");
+  EXPECT_EQ((*source)->schema()->field(1)->name(), "ID");
+  auto batch = *(*source)->Next();
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_EQ(batch->batch->num_columns(), 2);
+  EXPECT_EQ(batch->batch->column(0)->type_id(), arrow::Type::STRING);
+}
+
+TEST(ParquetSource, ReadsADirectoryInNameOrderSkippingHiddenFiles) {
+  const std::string dir = timecast::testing::TempDir();
+  std::filesystem::create_directories(dir + "/year=2016");
+  WriteFile(dir + "/year=2016/part-1.parquet", 3, 2, 10);
+  WriteFile(dir + "/year=2016/part-0.parquet", 0, 3, 10);
+  std::ofstream(dir + "/_SUCCESS") << "";
+  std::ofstream(dir + "/.part-0.parquet.crc") << "junk";
+  auto files = ExpandParquetInputs(dir);
+  ASSERT_TRUE(files.ok()) << files.status().ToString();
+  ASSERT_EQ(files->size(), 2u);
+  auto source = ParquetSource::Open(*files, {});
+  ASSERT_TRUE(source.ok());
+  EXPECT_EQ(ReadIds(**source), (std::vector<int32_t>{0, 1, 2, 3, 4}));
+  ASSERT_TRUE((*source)->Rewind().ok());
+  EXPECT_EQ(ReadIds(**source).size(), 5u);
+  auto globbed = ExpandParquetInputs(dir + "/year=*/part-*.parquet");
+  ASSERT_TRUE(globbed.ok());
+  EXPECT_EQ(*globbed, *files);
+}
+
+TEST(ParquetSource, TimeRangeFromStatisticsAndSkippingEarlyRowGroups) {
+  const std::string dir = timecast::testing::TempDir();
+  WriteFile(dir + "/a.parquet", 100, 10, 4);
+  WriteFile(dir + "/b.parquet", 110, 5, 4);
+  auto source = ParquetSource::Open({dir + "/a.parquet", dir + "/b.parquet"}, {});
+  ASSERT_TRUE(source.ok());
+  auto range = (*source)->TimeRangeFromStatistics({"Stream_Time", std::nullopt});
+  ASSERT_TRUE(range.ok());
+  ASSERT_TRUE(range->has_value());
+  EXPECT_EQ((*range)->first, 100'000'000'000);
+  EXPECT_EQ((*range)->second, 114'000'000'000);
+  // Row group 0 of a.parquet holds 100..103: skipped unread for --from 105.
+  auto skipping = ParquetSource::Open(
+      {dir + "/a.parquet"},
+      {.skip_before = 105'000'000'000, .time = TimeColumnSpec{"Stream_Time", std::nullopt}});
+  ASSERT_TRUE(skipping.ok());
+  EXPECT_EQ(ReadIds(**skipping).front(), 104);
+}
+
+TEST(ParquetSource, MissingFileNamesThePath) {
+  auto files = ExpandParquetInputs("/nonexistent/x.parquet");
+  ASSERT_FALSE(files.ok());
+  EXPECT_EQ(util::ExitCodeOf(files.status()), util::ExitCode::kInput);
+  EXPECT_NE(files.status().message().find("/nonexistent/x.parquet"), std::string::npos);
+  EXPECT_FALSE(ExpandParquetInputs("/nonexistent/*.parquet").ok());
+  EXPECT_FALSE(ExpandParquetInputs(timecast::testing::TempDir()).ok());  // empty directory
+}
+
+TEST(ParquetSource, NonParquetFileIsAnInputErrorWithArrowsReason) {
+  const std::string path = timecast::testing::TempDir() + "/notes.parquet";
+  std::ofstream(path) << "Start,Stream_Time\nStart,0.5\n";
+  auto source = ParquetSource::Open({path}, {});
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(util::ExitCodeOf(source.status()), util::ExitCode::kInput);
+  EXPECT_NE(source.status().message().find(path + "' is not a readable Parquet file"),
+            std::string::npos)
+      << source.status().message();
+  EXPECT_NE(source.status().message().find("magic bytes"), std::string::npos)
+      << source.status().message();
+}
+
+TEST(ParquetSource, UnreadableFileNamesThePath) {
+  const std::string dir = timecast::testing::TempDir();
+  WriteFile(dir + "/a.parquet", 0, 3, 10);
+  std::filesystem::permissions(dir + "/a.parquet", std::filesystem::perms::none);
+  if (geteuid() == 0) GTEST_SKIP() << "root reads files whatever their permissions";
+  auto source = ParquetSource::Open({dir + "/a.parquet"}, {});
+  ASSERT_FALSE(source.ok());
+  EXPECT_NE(source.status().message().find("cannot open"), std::string::npos);
+}
+
+TEST(ParquetSource, MissingColumnListsTheColumnsThereAre) {
+  const std::string dir = timecast::testing::TempDir();
+  WriteFile(dir + "/a.parquet", 0, 3, 10);
+  auto source = ParquetSource::Open({dir + "/a.parquet"}, {.columns = {"ID", "Severity"}});
+  ASSERT_FALSE(source.ok());
+  EXPECT_NE(source.status().message().find(
+                "column 'Severity' not found in '" + dir + "/a.parquet'; its columns are: "
+                "Stream_Time, ID, Event"),
+            std::string::npos)
+      << source.status().message();
+}
+
+TEST(ParquetSource, FilesWithDifferentSchemasAreRejected) {
+  const std::string dir = timecast::testing::TempDir();
+  WriteFile(dir + "/a.parquet", 0, 3, 10);
+  auto other = arrow::schema({arrow::field("Stream_Time", arrow::float64()),
+                              arrow::field("ID", arrow::int32()), arrow::field("Kind", arrow::utf8())});
+  WriteFile(dir + "/b.parquet", 3, 3, 10, other);
+  auto source = ParquetSource::Open({dir + "/a.parquet", dir + "/b.parquet"}, {});
+  ASSERT_FALSE(source.ok());
+  EXPECT_NE(source.status().message().find("does not have the schema of"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace timecast::source

@@ -1,0 +1,81 @@
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace timecast::testing {
+
+std::string Brokers() {
+  const char* brokers = std::getenv("TIMECAST_BROKERS");
+  if (brokers == nullptr || *brokers == '\0') {
+    ADD_FAILURE() << "TIMECAST_BROKERS is not set: run integration tests through scripts/test, "
+                     "or start a broker with scripts/kafka-start and export its address";
+    return "127.0.0.1:1";
+  }
+  return brokers;
+}
+
+std::string UniqueName(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  const auto now = std::chrono::system_clock::now().time_since_epoch().count();
+  return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(now % 1000000007) + "-" +
+         std::to_string(counter++);
+}
+
+std::string TempDir() {
+  auto dir = std::filesystem::temp_directory_path() / UniqueName("timecast-test");
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+namespace {
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+}  // namespace
+
+CommandResult RunTimecast(const std::vector<std::string>& args) {
+  const std::string dir = TempDir();
+  const std::string out_path = dir + "/out", err_path = dir + "/err";
+  std::vector<std::string> argv_storage = {TIMECAST_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : argv_storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  pid_t pid = -1;
+  CommandResult result;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
+}  // namespace timecast::testing

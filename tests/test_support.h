@@ -1,0 +1,28 @@
+// Helpers shared by the test suites.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace timecast::testing {
+
+// The bootstrap servers of the real broker, from $TIMECAST_BROKERS. Fails the
+// calling test (never skips it) when unset: integration tests must run.
+std::string Brokers();
+
+// A topic name no other test (or earlier run) uses.
+std::string UniqueName(const std::string& prefix);
+
+// A fresh empty directory under the system temp dir.
+std::string TempDir();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the built timecast binary with `args` (no shell), capturing output.
+CommandResult RunTimecast(const std::vector<std::string>& args);
+
+}  // namespace timecast::testing
