@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <atomic>
@@ -49,9 +50,8 @@ std::string ReadFile(const std::string& path) {
 }
 }  // namespace
 
-CommandResult RunTimecast(const std::vector<std::string>& args) {
-  const std::string dir = TempDir();
-  const std::string out_path = dir + "/out", err_path = dir + "/err";
+namespace {
+int Spawn(const std::vector<std::string>& args, const std::string& dir) {
   std::vector<std::string> argv_storage = {TIMECAST_BINARY};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -59,23 +59,54 @@ CommandResult RunTimecast(const std::vector<std::string>& args) {
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 1, (dir + "/out").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, (dir + "/err").c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+CommandResult Collect(int pid, const std::string& dir) {
   CommandResult result;
-  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
+  if (pid > 0) {
     int status = 0;
     waitpid(pid, &status, 0);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
-  posix_spawn_file_actions_destroy(&actions);
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
+  result.out = ReadFile(dir + "/out");
+  result.err = ReadFile(dir + "/err");
   std::filesystem::remove_all(dir);
   return result;
+}
+}  // namespace
+
+CommandResult RunTimecast(const std::vector<std::string>& args) {
+  const std::string dir = TempDir();
+  return Collect(Spawn(args, dir), dir);
+}
+
+TimecastProcess::TimecastProcess(const std::vector<std::string>& args) : dir_(TempDir()) {
+  pid_ = Spawn(args, dir_);
+}
+
+TimecastProcess::~TimecastProcess() {
+  if (!waited_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    Collect(pid_, dir_);
+  }
+}
+
+void TimecastProcess::Signal(int signal_number) {
+  if (pid_ > 0) kill(pid_, signal_number);
+}
+
+CommandResult TimecastProcess::Wait() {
+  waited_ = true;
+  return Collect(pid_, dir_);
 }
 
 }  // namespace timecast::testing

@@ -25,4 +25,19 @@ struct CommandResult {
 // Runs the built timecast binary with `args` (no shell), capturing output.
 CommandResult RunTimecast(const std::vector<std::string>& args);
 
+// A timecast process running in the background, for tests that signal it.
+class TimecastProcess {
+ public:
+  explicit TimecastProcess(const std::vector<std::string>& args);
+  ~TimecastProcess();
+  void Signal(int signal_number);
+  // Waits for the process to end and collects its output.
+  CommandResult Wait();
+
+ private:
+  int pid_ = -1;
+  std::string dir_;
+  bool waited_ = false;
+};
+
 }  // namespace timecast::testing

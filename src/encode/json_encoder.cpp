@@ -60,23 +60,30 @@ inline char* Write2(char* p, unsigned v) {  // v < 100
   return p + 2;
 }
 
-// Writes exactly `width` digits of v (v < 10^width), zero-padded on the left.
-inline char* WritePadded(char* p, uint64_t v, int width) {
-  char* end = p + width;
-  char* q = end;
-  while (q - p >= 2) {
-    q -= 2;
-    std::memcpy(q, kDigitPairs + 2 * (v % 100), 2);
+// Writes the `n` low digits of v, zero-padded, backward so that they end at `end`.
+template <typename U>
+inline void PutDigitsBackward(char* end, U v, int n) {
+  for (; n >= 2; n -= 2) {
+    end -= 2;
+    std::memcpy(end, kDigitPairs + 2 * (v % 100), 2);
     v /= 100;
   }
-  if (q > p) *--q = static_cast<char>('0' + v % 10);
-  return end;
+  if (n > 0) end[-1] = static_cast<char>('0' + v % 10);
+}
+
+// Writes exactly `width` digits of v (v < 10^width), zero-padded on the left.
+inline char* WritePadded(char* p, uint64_t v, int width) {
+  if (v <= std::numeric_limits<uint32_t>::max()) {  // 32-bit division is cheaper
+    PutDigitsBackward(p + width, static_cast<uint32_t>(v), width);
+  } else {
+    PutDigitsBackward(p + width, v, width);
+  }
+  return p + width;
 }
 
 inline int DigitCount(uint64_t v) {
-  int n = 1;
-  while (n < 20 && v >= kPow10[n]) ++n;
-  return n;
+  const int guess = ((64 - std::countl_zero(v | 1)) * 1233) >> 12;  // bits * log10(2)
+  return guess + (v >= kPow10[guess] ? 1 : 0);
 }
 
 template <typename Int>
@@ -95,29 +102,35 @@ inline char* WriteInt(char* p, Int v) {
 
 // Writes m * 10^-k in to_chars's fixed form, or returns nullptr when to_chars
 // would choose the scientific form (strictly shorter). Requires that m*10^-k
-// is the shortest round-trip decimal, m > 0, and k == 0 or m % 10 != 0.
-inline char* WriteShortDecimal(char* p, bool negative, uint64_t m, int k) {
+// is the shortest round-trip decimal of a value `a` (its magnitude), m > 0,
+// k <= 13, and k == 0 or m % 10 != 0.
+inline char* WriteShortDecimal(char* p, bool negative, uint64_t m, int k, double a) {
   const int n = DigitCount(m);
-  const int fixed_len = k == 0 ? n : (n > k ? n + 1 : k + 2);
-  int sig = n;
-  if (k == 0) {
-    for (uint64_t t = m; t % 10 == 0; t /= 10) --sig;
+  // Fixed is never the longer form for a in [1e-3, 1e5), nor for a >= 1e5 with
+  // decimals: only integers from 1e5 up ("1e+05") and values below 1e-3 need
+  // the comparison.
+  if (k == 0 ? a >= 1e5 : a < 1e-3) {
+    const int fixed_len = k == 0 ? n : (n > k ? n + 1 : k + 2);
+    int sig = n;
+    if (k == 0) {
+      for (uint64_t t = m; t % 10 == 0; t /= 10) --sig;
+    }
+    const int exponent = n - k - 1;
+    const int exp_digits = (exponent >= 100 || exponent <= -100) ? 3 : 2;
+    const int sci_len = sig + (sig > 1 ? 1 : 0) + 2 + exp_digits;
+    if (sci_len < fixed_len) return nullptr;
   }
-  const int exponent = n - k - 1;
-  const int exp_digits = (exponent >= 100 || exponent <= -100) ? 3 : 2;
-  const int sci_len = sig + (sig > 1 ? 1 : 0) + 2 + exp_digits;
-  if (sci_len < fixed_len) return nullptr;
   if (negative) *p++ = '-';
   if (k == 0) return WritePadded(p, m, n);
   if (n > k) {
-    p = WritePadded(p, m / kPow10[k], n - k);
-    *p++ = '.';
-    return WritePadded(p, m % kPow10[k], k);
+    // All digits one place right, then the integer part back left over the point.
+    WritePadded(p + 1, m, n);
+    for (int i = 0; i < n - k; ++i) p[i] = p[i + 1];
+    p[n - k] = '.';
+    return p + n + 1;
   }
-  *p++ = '0';
-  *p++ = '.';
-  for (int i = n; i < k; ++i) *p++ = '0';
-  return WritePadded(p, m, n);
+  std::memcpy(p, "0.00000000000000", 16);
+  return WritePadded(p + 2 + (k - n), m, n);
 }
 
 // Zero as "0", and negative zero as "-0.0": parsers read "-0" as the integer 0.
@@ -159,7 +172,7 @@ inline char* WriteDouble(char* p, double v) {
         m /= 10;
         --k;
       }
-      if (char* end = WriteShortDecimal(p, v < 0, m, k)) return end;
+      if (char* end = WriteShortDecimal(p, v < 0, m, k, a)) return end;
     }
   }
   return WriteWithToChars(p, v);
@@ -196,7 +209,9 @@ inline char* WriteFloat(char* p, float v) {
         chosen = below_in ? below : above;
       }
       if (chosen == 0) break;
-      if (char* end = WriteShortDecimal(p, v < 0, static_cast<uint64_t>(chosen), k)) return end;
+      if (char* end = WriteShortDecimal(p, v < 0, static_cast<uint64_t>(chosen), k, a)) {
+        return end;
+      }
       break;
     }
   }
@@ -224,9 +239,25 @@ inline bool IsSpecial(unsigned char c, bool high_ok) {
   return c < 0x20 || c == '"' || c == '\\' || (c >= 0x80 && !high_ok);
 }
 
-// Copies the clean run at [p, end) to d, advancing both. `d` must have room
-// for the rest of the input plus 8 bytes.
-inline void CopyClean(const char*& p, const char* end, char*& d, bool high_ok) {
+// The n < 8 bytes at p in the low bytes of a word, the rest zero, without a
+// variable-length memcpy (a library call) or a read past p + n.
+inline uint64_t LoadShort(const char* p, size_t n) {
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (uint64_t{hi} << (8 * (n - 4)));
+  }
+  if (n == 0) return 0;
+  const auto byte = [p](size_t i) { return uint64_t{static_cast<unsigned char>(p[i])}; };
+  return byte(0) | (byte(n / 2) << (8 * (n / 2))) | (byte(n - 1) << (8 * (n - 1)));
+}
+
+// Copies the clean run at [p, end) to d, advancing both. `begin` is the start
+// of the value (p >= begin). `d` must have room for the rest of the input plus
+// 8 bytes: words are stored whole.
+inline void CopyClean(const char* begin, const char*& p, const char* end, char*& d,
+                      bool high_ok) {
   if constexpr (std::endian::native == std::endian::little) {
     while (end - p >= 8) {
       uint64_t w;
@@ -244,10 +275,16 @@ inline void CopyClean(const char*& p, const char* end, char*& d, bool high_ok) {
     }
     const auto rest = static_cast<size_t>(end - p);
     if (rest == 0) return;
-    uint64_t w = kOnes * ' ';  // padding that is never special
-    std::memcpy(&w, p, rest);
+    uint64_t w;
+    if (end - begin >= 8) {  // the value's last 8 bytes, shifted to drop the copied ones
+      std::memcpy(&w, end - 8, 8);
+      w >>= 8 * (8 - rest);
+    } else {
+      w = LoadShort(p, rest);
+    }
     std::memcpy(d, &w, 8);
-    const uint64_t mask = SpecialMask(w, high_ok);
+    // The zero bytes above `rest` look like control bytes: mask them off.
+    const uint64_t mask = SpecialMask(w, high_ok) & ((uint64_t{1} << (8 * rest)) - 1);
     const size_t clean = mask != 0 ? static_cast<size_t>(std::countr_zero(mask) / 8) : rest;
     p += clean;
     d += clean;
@@ -353,17 +390,29 @@ void AppendEscapedReplacing(const char* p, const char* end, ByteBuffer* out) {
   }
 }
 
-// Appends `"` escaped(s) `"`. Returns true when invalid UTF-8 was replaced.
-bool AppendJsonString(const char* s, size_t n, ByteBuffer* out) {
+// Keys ('"name":' member prefixes) are stored zero-padded to a multiple of 16
+// bytes, so that they are copied in whole 16-byte moves, not by a memcpy call.
+constexpr size_t kKeyPadding = 16;
+
+// Copies a padded key of `size` bytes to p; p must have room for size + 16.
+inline char* PutKey(char* p, const char* key, size_t size) {
+  for (size_t o = 0; o < size; o += 16) std::memcpy(p + o, key + o, 16);
+  return p + size;
+}
+
+// Appends `key` (padded, may be empty) then `"` escaped(s) `"`. Returns true
+// when invalid UTF-8 was replaced.
+bool AppendJsonString(const char* s, size_t n, ByteBuffer* out, const char* key = nullptr,
+                      size_t key_size = 0) {
   const char* p = s;
   const char* const end = s + n;
-  char* base = out->Grow(n + 2 + 8);
-  char* d = base;
+  char* base = out->Grow(key_size + kKeyPadding + n + 2 + 8);
+  char* d = PutKey(base, key, key_size);
   *d++ = '"';
   bool high_ok = false;
   bool replaced = false;
   for (;;) {
-    CopyClean(p, end, d, high_ok);
+    CopyClean(s, p, end, d, high_ok);
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
@@ -530,7 +579,7 @@ inline void AppendNull(ByteBuffer* out) { out->Append(kNull.data(), kNull.size()
 
 // Writes the values of one array, by logical index (array.offset() not yet
 // applied). Bind() points it at an array of the type it was made for; the
-// array must outlive the Write/WriteText calls that follow.
+// array must outlive the calls that follow.
 class ColumnWriter {
  public:
   virtual ~ColumnWriter() = default;
@@ -542,6 +591,14 @@ class ColumnWriter {
 
   // Appends element i as a JSON value (null as `null`).
   virtual void Write(int64_t i, ByteBuffer* out) = 0;
+
+  // Appends the member prefix given to SetKey, then element i as Write does.
+  // The row loop's call: writers of scalars write both with one Grow.
+  virtual void WriteField(int64_t i, ByteBuffer* out) {
+    char* p = out->Grow(key_size_ + kKeyPadding);
+    out->Commit(static_cast<size_t>(PutKey(p, key_.data(), key_size_) - p));
+    Write(i, out);
+  }
 
   // Appends element i as key/header text; false and nothing appended for null
   // (and for values that are null in JSON, like NaN).
@@ -555,6 +612,13 @@ class ColumnWriter {
     return validity_ != nullptr && !arrow::bit_util::GetBit(validity_, offset_ + i);
   }
 
+  // Sets the object member prefix WriteField writes: '"name":' or ',"name":'.
+  void SetKey(std::string_view key) {
+    key_size_ = key.size();
+    key_.assign((key.size() + kKeyPadding - 1) / kKeyPadding * kKeyPadding, '\0');
+    key_.replace(0, key.size(), key);
+  }
+
  protected:
   void BindValidity(const arrow::ArrayData& data) {
     offset_ = data.offset;
@@ -563,34 +627,88 @@ class ColumnWriter {
                     : data.buffers[0]->data();
   }
 
+  // For writers that bound the size of their values: reserves room for the
+  // key (when kKeyed) and `value_room` bytes and writes the key. Returns where
+  // the value goes; Commit with End().
+  template <bool kKeyed>
+  char* Begin(ByteBuffer* out, size_t value_room) {
+    if constexpr (kKeyed) {
+      begin_ = out->Grow(key_size_ + kKeyPadding + value_room);
+      return PutKey(begin_, key_.data(), key_size_);
+    } else {
+      begin_ = out->Grow(value_room);
+      return begin_;
+    }
+  }
+  void End(ByteBuffer* out, const char* end) {
+    out->Commit(static_cast<size_t>(end - begin_));
+  }
+
+  template <bool kKeyed>
+  void EmitNull(ByteBuffer* out) {
+    char* p = Begin<kKeyed>(out, 4);
+    std::memcpy(p, "null", 4);
+    End(out, p + 4);
+  }
+
+  const char* key() const { return key_.data(); }
+  size_t key_size() const { return key_size_; }
+
   const uint8_t* validity_ = nullptr;
   int64_t offset_ = 0;
+
+ private:
+  std::string key_;  // zero-padded to a multiple of kKeyPadding
+  size_t key_size_ = 0;
+  char* begin_ = nullptr;
 };
 
 namespace {
 
 using Writer = std::unique_ptr<ColumnWriter>;
 
-class NullWriter final : public ColumnWriter {
+// Writers whose Write and WriteField share one body, Derived::Emit<kKeyed>.
+template <typename Derived>
+class FusedWriter : public ColumnWriter {
  public:
-  void Write(int64_t, ByteBuffer* out) override { AppendNull(out); }
+  void Write(int64_t i, ByteBuffer* out) final {
+    static_cast<Derived*>(this)->template Emit<false>(i, out);
+  }
+  void WriteField(int64_t i, ByteBuffer* out) final {
+    static_cast<Derived*>(this)->template Emit<true>(i, out);
+  }
+};
+
+class NullWriter final : public FusedWriter<NullWriter> {
+ public:
+  template <bool kKeyed>
+  void Emit(int64_t, ByteBuffer* out) {
+    EmitNull<kKeyed>(out);
+  }
   bool WriteText(int64_t, ByteBuffer*) override { return false; }
 };
 
-class BoolWriter final : public ColumnWriter {
+class BoolWriter final : public FusedWriter<BoolWriter> {
  public:
   arrow::Status Bind(const arrow::ArrayData& data) override {
     BindValidity(data);
     values_ = BufferAs<uint8_t>(data, 1);
     return arrow::Status::OK();
   }
-  void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
-    if (arrow::bit_util::GetBit(values_, offset_ + i)) {
-      out->Append("true", 4);
+  template <bool kKeyed>
+  void Emit(int64_t i, ByteBuffer* out) {
+    char* p = Begin<kKeyed>(out, 8);
+    if (IsNull(i)) {
+      std::memcpy(p, "null", 4);
+      p += 4;
+    } else if (arrow::bit_util::GetBit(values_, offset_ + i)) {
+      std::memcpy(p, "true", 4);
+      p += 4;
     } else {
-      out->Append("false", 5);
+      std::memcpy(p, "false", 5);
+      p += 5;
     }
+    End(out, p);
   }
 
  private:
@@ -599,17 +717,20 @@ class BoolWriter final : public ColumnWriter {
 
 // Integers, and durations (their count in the type's unit).
 template <typename T>
-class IntWriter final : public ColumnWriter {
+class IntWriter final : public FusedWriter<IntWriter<T>> {
+  using Base = FusedWriter<IntWriter<T>>;
+
  public:
   arrow::Status Bind(const arrow::ArrayData& data) override {
-    BindValidity(data);
+    this->BindValidity(data);
     values_ = BufferAs<T>(data, 1);
     return arrow::Status::OK();
   }
-  void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
-    char* p = out->Grow(24);
-    out->Commit(static_cast<size_t>(WriteInt(p, values_[offset_ + i]) - p));
+  template <bool kKeyed>
+  void Emit(int64_t i, ByteBuffer* out) {
+    if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
+    char* p = this->template Begin<kKeyed>(out, 24);
+    this->End(out, WriteInt(p, values_[this->offset_ + i]));
   }
 
  private:
@@ -618,46 +739,44 @@ class IntWriter final : public ColumnWriter {
 
 // float32, float64, and float16 (as the float32 it widens to).
 template <typename Stored>
-class FloatWriter final : public ColumnWriter {
+class FloatWriter final : public FusedWriter<FloatWriter<Stored>> {
  public:
   explicit FloatWriter(EncodeStats* stats) : stats_(stats) {}
   arrow::Status Bind(const arrow::ArrayData& data) override {
-    BindValidity(data);
+    this->BindValidity(data);
     values_ = BufferAs<Stored>(data, 1);
     return arrow::Status::OK();
   }
-  void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
-    if (!Append(Value(i), out)) {
+  template <bool kKeyed>
+  void Emit(int64_t i, ByteBuffer* out) {
+    if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
+    const auto v = Value(i);
+    if (!std::isfinite(v)) {
       ++stats_->non_finite_floats;
-      AppendNull(out);
+      return this->template EmitNull<kKeyed>(out);
     }
+    char* p = this->template Begin<kKeyed>(out, 32);
+    this->End(out, WriteNumber(p, v));
   }
   bool WriteText(int64_t i, ByteBuffer* out) override {
-    return !IsNull(i) && Append(Value(i), out);
+    if (this->IsNull(i)) return false;
+    const auto v = Value(i);
+    if (!std::isfinite(v)) return false;
+    char* p = out->Grow(32);
+    out->Commit(static_cast<size_t>(WriteNumber(p, v) - p));
+    return true;
   }
 
  private:
   auto Value(int64_t i) const {
     if constexpr (std::is_same_v<Stored, uint16_t>) {
-      return arrow::util::Float16::FromBits(values_[offset_ + i]).ToFloat();
+      return arrow::util::Float16::FromBits(values_[this->offset_ + i]).ToFloat();
     } else {
-      return values_[offset_ + i];
+      return values_[this->offset_ + i];
     }
   }
-  template <typename F>
-  static bool Append(F v, ByteBuffer* out) {
-    if (!std::isfinite(v)) return false;
-    char* p = out->Grow(32);
-    char* end;
-    if constexpr (std::is_same_v<F, double>) {
-      end = WriteDouble(p, v);
-    } else {
-      end = WriteFloat(p, v);
-    }
-    out->Commit(static_cast<size_t>(end - p));
-    return true;
-  }
+  static char* WriteNumber(char* p, double v) { return WriteDouble(p, v); }
+  static char* WriteNumber(char* p, float v) { return WriteFloat(p, v); }
 
   EncodeStats* stats_;
   const Stored* values_ = nullptr;
@@ -675,7 +794,7 @@ class DecimalWriter final : public ColumnWriter {
     return arrow::Status::OK();
   }
   void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
+    if (IsNull(i)) return EmitNull<false>(out);
     uint64_t words[kWords64];
     const uint8_t* v = values_ + (offset_ + i) * byte_width_;
     if (byte_width_ == 4) {
@@ -696,7 +815,7 @@ class DecimalWriter final : public ColumnWriter {
         carry = carry && w == 0;
       }
     }
-    do {
+    for (;;) {
       // words /= 10^19, writing the remainder's 19 digits.
       __extension__ using Uint128 = unsigned __int128;
       constexpr uint64_t kChunk = 10000000000000000000ULL;
@@ -708,16 +827,11 @@ class DecimalWriter final : public ColumnWriter {
         remainder = static_cast<uint64_t>(current % kChunk);
         more = more || words[w] != 0;
       }
-      if (more) {
-        d -= 19;
-        WritePadded(d, remainder, 19);
-      } else {
-        const int n = DigitCount(remainder);
-        d -= n;
-        WritePadded(d, remainder, n);
-        break;
-      }
-    } while (true);
+      const int n = more ? 19 : DigitCount(remainder);
+      d -= n;
+      WritePadded(d, remainder, n);
+      if (!more) break;
+    }
     const auto n = static_cast<int>(digits_end - d);
     char* const base = out->Grow(static_cast<size_t>(n) + 128);
     char* p = base;
@@ -783,8 +897,8 @@ class FixedBytes {
  public:
   explicit FixedBytes(int width) : width_(width) {}
   void Bind(const arrow::ArrayData& data) {
-    const auto& buffer = data.buffers.size() > 1 ? data.buffers[1] : nullptr;
-    bytes_ = buffer != nullptr ? reinterpret_cast<const char*>(buffer->data()) : "";
+    const auto* bytes = BufferAs<char>(data, 1);
+    bytes_ = bytes != nullptr ? bytes : "";
   }
   std::string_view Get(int64_t physical) const {
     return {bytes_ + physical * width_, static_cast<size_t>(width_)};
@@ -798,12 +912,11 @@ class FixedBytes {
 class ViewBytes {
  public:
   void Bind(const arrow::ArrayData& data) {
-    views_ = reinterpret_cast<const arrow::BinaryViewType::c_type*>(data.buffers[1]->data());
+    views_ = BufferAs<arrow::BinaryViewType::c_type>(data, 1);
     data_buffers_.clear();
     for (size_t b = 2; b < data.buffers.size(); ++b) {
-      data_buffers_.push_back(data.buffers[b] != nullptr
-                                  ? reinterpret_cast<const char*>(data.buffers[b]->data())
-                                  : "");
+      const auto* bytes = BufferAs<char>(data, b);
+      data_buffers_.push_back(bytes != nullptr ? bytes : "");
     }
   }
   std::string_view Get(int64_t physical) const {
@@ -821,28 +934,36 @@ class ViewBytes {
 enum class BytesAs { kUtf8, kBase64 };
 
 template <typename Access, BytesAs kAs>
-class BytesWriter final : public ColumnWriter {
+class BytesWriter final : public FusedWriter<BytesWriter<Access, kAs>> {
  public:
   explicit BytesWriter(EncodeStats* stats, Access access = Access())
       : stats_(stats), access_(std::move(access)) {}
   arrow::Status Bind(const arrow::ArrayData& data) override {
-    BindValidity(data);
+    this->BindValidity(data);
     access_.Bind(data);
     return arrow::Status::OK();
   }
-  void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
-    const std::string_view v = access_.Get(offset_ + i);
+  template <bool kKeyed>
+  void Emit(int64_t i, ByteBuffer* out) {
+    if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
+    const std::string_view v = access_.Get(this->offset_ + i);
     if constexpr (kAs == BytesAs::kUtf8) {
-      if (AppendJsonString(v.data(), v.size(), out)) ++stats_->invalid_utf8_values;
+      if (AppendJsonString(v.data(), v.size(), out, kKeyed ? this->key() : nullptr,
+                           kKeyed ? this->key_size() : 0)) {
+        ++stats_->invalid_utf8_values;
+      }
     } else {
+      if constexpr (kKeyed) {
+        char* p = out->Grow(this->key_size() + kKeyPadding);
+        out->Commit(static_cast<size_t>(PutKey(p, this->key(), this->key_size()) - p));
+      }
       AppendBase64(reinterpret_cast<const uint8_t*>(v.data()), v.size(), out);
     }
   }
   // Keys and headers are bytes: the raw value, invalid UTF-8 included.
   bool WriteText(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return false;
-    out->Append(access_.Get(offset_ + i));
+    if (this->IsNull(i)) return false;
+    out->Append(access_.Get(this->offset_ + i));
     return true;
   }
 
@@ -860,42 +981,44 @@ class DateCache {
   char* Write(char* p, int64_t days, char suffix) {
     if (days != day_) {
       day_ = days;
-      length_ = static_cast<size_t>(WriteDate(text_, days) - text_);
+      char* end = WriteDate(text_, days);
+      if (suffix != 0) *end++ = suffix;
+      length_ = static_cast<size_t>(end - text_);
     }
-    std::memcpy(p, text_, length_);
-    p += length_;
-    if (suffix != 0) *p++ = suffix;
-    return p;
+    std::memcpy(p, text_, sizeof(text_));  // fixed size: no library call
+    return p + length_;
   }
 
  private:
   int64_t day_ = std::numeric_limits<int64_t>::min();
   size_t length_ = 0;
-  char text_[32];
+  char text_[32] = {};
 };
 
+constexpr size_t kTemporalRoom = 64;  // > '"' + 32 (DateCache) + "HH:MM:SS.fffffffffZ" + '"'
+
 template <int64_t kUnitsPerSecond>
-class TimestampWriter final : public ColumnWriter {
+class TimestampWriter final : public FusedWriter<TimestampWriter<kUnitsPerSecond>> {
  public:
   explicit TimestampWriter(bool zoned) : zoned_(zoned) {}
   arrow::Status Bind(const arrow::ArrayData& data) override {
-    BindValidity(data);
+    this->BindValidity(data);
     values_ = BufferAs<int64_t>(data, 1);
     return arrow::Status::OK();
   }
-  void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
-    char* const base = out->Grow(64);
-    char* p = base;
+  template <bool kKeyed>
+  void Emit(int64_t i, ByteBuffer* out) {
+    if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
+    char* p = this->template Begin<kKeyed>(out, kTemporalRoom);
     *p++ = '"';
-    p = Format(p, values_[offset_ + i]);
+    p = Format(p, values_[this->offset_ + i]);
     *p++ = '"';
-    out->Commit(static_cast<size_t>(p - base));
+    this->End(out, p);
   }
   bool WriteText(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return false;
-    char* const base = out->Grow(64);
-    out->Commit(static_cast<size_t>(Format(base, values_[offset_ + i]) - base));
+    if (this->IsNull(i)) return false;
+    char* const base = out->Grow(kTemporalRoom);
+    out->Commit(static_cast<size_t>(Format(base, values_[this->offset_ + i]) - base));
     return true;
   }
 
@@ -917,31 +1040,32 @@ class TimestampWriter final : public ColumnWriter {
 
 // date32 (days) and date64 (milliseconds, floored to the day).
 template <typename T, int64_t kUnitsPerDay>
-class DateWriter final : public ColumnWriter {
+class DateWriter final : public FusedWriter<DateWriter<T, kUnitsPerDay>> {
  public:
   arrow::Status Bind(const arrow::ArrayData& data) override {
-    BindValidity(data);
+    this->BindValidity(data);
     values_ = BufferAs<T>(data, 1);
     return arrow::Status::OK();
   }
-  void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
-    char* const base = out->Grow(40);
-    char* p = base;
+  template <bool kKeyed>
+  void Emit(int64_t i, ByteBuffer* out) {
+    if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
+    char* p = this->template Begin<kKeyed>(out, kTemporalRoom);
     *p++ = '"';
-    p = dates_.Write(p, Day(i), '"');
-    out->Commit(static_cast<size_t>(p - base));
+    p = dates_.Write(p, Day(i), 0);
+    *p++ = '"';
+    this->End(out, p);
   }
   bool WriteText(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return false;
-    char* const base = out->Grow(40);
+    if (this->IsNull(i)) return false;
+    char* const base = out->Grow(kTemporalRoom);
     out->Commit(static_cast<size_t>(dates_.Write(base, Day(i), 0) - base));
     return true;
   }
 
  private:
   int64_t Day(int64_t i) const {
-    return DivFloor(static_cast<int64_t>(values_[offset_ + i]), kUnitsPerDay).quotient;
+    return DivFloor(static_cast<int64_t>(values_[this->offset_ + i]), kUnitsPerDay).quotient;
   }
   const T* values_ = nullptr;
   DateCache dates_;
@@ -950,26 +1074,26 @@ class DateWriter final : public ColumnWriter {
 // time32/time64: "HH:MM:SS[.fff]". Values outside one day (invalid in Arrow)
 // are written with their full, signed hour count: "-01:00:00", "25:00:00".
 template <typename T, int64_t kUnitsPerSecond>
-class TimeWriter final : public ColumnWriter {
+class TimeWriter final : public FusedWriter<TimeWriter<T, kUnitsPerSecond>> {
  public:
   arrow::Status Bind(const arrow::ArrayData& data) override {
-    BindValidity(data);
+    this->BindValidity(data);
     values_ = BufferAs<T>(data, 1);
     return arrow::Status::OK();
   }
-  void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
-    char* const base = out->Grow(48);
-    char* p = base;
+  template <bool kKeyed>
+  void Emit(int64_t i, ByteBuffer* out) {
+    if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
+    char* p = this->template Begin<kKeyed>(out, kTemporalRoom);
     *p++ = '"';
-    p = Format(p, values_[offset_ + i]);
+    p = Format(p, values_[this->offset_ + i]);
     *p++ = '"';
-    out->Commit(static_cast<size_t>(p - base));
+    this->End(out, p);
   }
   bool WriteText(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return false;
-    char* const base = out->Grow(48);
-    out->Commit(static_cast<size_t>(Format(base, values_[offset_ + i]) - base));
+    if (this->IsNull(i)) return false;
+    char* const base = out->Grow(kTemporalRoom);
+    out->Commit(static_cast<size_t>(Format(base, values_[this->offset_ + i]) - base));
     return true;
   }
 
@@ -1010,7 +1134,7 @@ class DictionaryWriter final : public ColumnWriter {
     return values_->Bind(*data.dictionary);
   }
   void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
+    if (IsNull(i)) return EmitNull<false>(out);
     values_->Write(static_cast<int64_t>(indices_[offset_ + i]), out);
   }
   bool WriteText(int64_t i, ByteBuffer* out) override {
@@ -1037,7 +1161,7 @@ class ListWriter final : public ColumnWriter {
     return elements_->Bind(*data.child_data[0]);
   }
   void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
+    if (IsNull(i)) return EmitNull<false>(out);
     const int64_t j = offset_ + i;
     int64_t begin, end;
     if constexpr (kLayout == ListLayout::kOffsets) {
@@ -1079,10 +1203,18 @@ std::vector<std::string> MakeKeys(const std::vector<std::string>& names) {
   return keys;
 }
 
+// Gives each writer its member prefix.
+void SetKeys(const std::vector<Writer>& writers, const std::vector<std::string>& names) {
+  const auto keys = MakeKeys(names);
+  for (size_t f = 0; f < writers.size(); ++f) writers[f]->SetKey(keys[f]);
+}
+
 class StructWriter final : public ColumnWriter {
  public:
-  StructWriter(std::vector<Writer> fields, std::vector<std::string> keys)
-      : fields_(std::move(fields)), keys_(std::move(keys)) {}
+  StructWriter(std::vector<Writer> fields, const std::vector<std::string>& names)
+      : fields_(std::move(fields)) {
+    SetKeys(fields_, names);
+  }
   arrow::Status Bind(const arrow::ArrayData& data) override {
     BindValidity(data);
     for (size_t f = 0; f < fields_.size(); ++f) {
@@ -1091,20 +1223,16 @@ class StructWriter final : public ColumnWriter {
     return arrow::Status::OK();
   }
   void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
+    if (IsNull(i)) return EmitNull<false>(out);
     // A struct's children are indexed like the struct, before its offset.
     const int64_t j = offset_ + i;
     out->Push('{');
-    for (size_t f = 0; f < fields_.size(); ++f) {
-      out->Append(keys_[f]);
-      fields_[f]->Write(j, out);
-    }
+    for (const auto& field : fields_) field->WriteField(j, out);
     out->Push('}');
   }
 
  private:
   std::vector<Writer> fields_;
-  std::vector<std::string> keys_;
 };
 
 // map<K, V>: an object when K is a string type, else [{"key":k,"value":v},...].
@@ -1121,7 +1249,7 @@ class MapWriter final : public ColumnWriter {
     return values_->Bind(*entries.child_data[1]);
   }
   void Write(int64_t i, ByteBuffer* out) override {
-    if (IsNull(i)) return AppendNull(out);
+    if (IsNull(i)) return EmitNull<false>(out);
     const int64_t begin = offsets_[offset_ + i], end = offsets_[offset_ + i + 1];
     out->Push(as_object_ ? '{' : '[');
     for (int64_t k = begin; k < end; ++k) {
@@ -1311,7 +1439,7 @@ Writer MakeWriter(const arrow::DataType& type, EncodeStats* stats) {
         fields.push_back(std::move(writer));
         names.push_back(field->name());
       }
-      return std::make_unique<StructWriter>(std::move(fields), MakeKeys(names));
+      return std::make_unique<StructWriter>(std::move(fields), names);
     }
     case Type::MAP: {
       const auto& map = static_cast<const arrow::MapType&>(type);
@@ -1346,7 +1474,7 @@ arrow::Result<std::unique_ptr<JsonEncoder>> JsonEncoder::Make(
     encoder->writers_.push_back(std::move(writer));
     names.push_back(field->name());
   }
-  encoder->keys_ = MakeKeys(names);
+  SetKeys(encoder->writers_, names);
   encoder->schema_ = schema;
   return encoder;
 }
@@ -1373,10 +1501,7 @@ arrow::Status JsonEncoder::Bind(const arrow::RecordBatch& batch) {
 
 void JsonEncoder::AppendRow(int64_t row, ByteBuffer* out) {
   out->Push('{');
-  for (size_t c = 0; c < writers_.size(); ++c) {
-    out->Append(keys_[c]);
-    writers_[c]->Write(row, out);
-  }
+  for (const auto& writer : writers_) writer->WriteField(row, out);
   out->Push('}');
 }
 
