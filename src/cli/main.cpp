@@ -29,6 +29,19 @@ int Main(int argc, char** argv) {
     actions.emplace_back(sub, command.add(*sub));
   }
 
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const Command& command : Commands()) {
+      found |= command.name == argv[1];
+      known += (known.empty() ? "" : ", ") + std::string(command.name);
+    }
+    if (!found) {
+      fmt::print(stderr, "timecast: error: unknown command '{}'; the commands are: {}\n", argv[1],
+                 known);
+      return static_cast<int>(util::ExitCode::kUsage);
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

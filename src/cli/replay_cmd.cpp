@@ -17,6 +17,7 @@
 #include "replay/report.h"
 #include "replay/stream_sink.h"
 #include "source/parquet_source.h"
+#include "source/sqlite_source.h"
 #include "util/duration.h"
 #include "util/signals.h"
 #include "util/status.h"
@@ -142,6 +143,69 @@ arrow::Result<std::optional<std::pair<int64_t, int64_t>>> DatasetSpan(
   return range;
 }
 
+struct OpenedInput {
+  std::unique_ptr<source::BatchSource> source;
+  source::TimeConverter converter;
+  // Dataset time range of the --timestamp column, when known (retention warning).
+  std::optional<std::pair<int64_t, int64_t>> timestamp_range;
+};
+
+// Opens the Parquet or SQLite input, parses --from/--until against its time
+// column and sets plan.window and plan.span (the replayed dataset-time range).
+arrow::Result<OpenedInput> OpenInput(const ReplayOptions& o, const replay::RowFormat& row,
+                                     replay::ReplayPlan& plan, bool span_required) {
+  OpenedInput opened;
+  const std::vector<std::string> columns =
+      o.columns.empty() ? std::vector<std::string>{} : replay::ColumnsToRead(row, {});
+  auto parse_window = [&](const arrow::Schema& schema, const std::string& where) -> arrow::Status {
+    const auto time_field = schema.GetFieldByName(row.time.name);
+    if (!time_field) {
+      std::string names;
+      for (const auto& f : schema.fields()) names += (names.empty() ? "" : ", ") + f->name();
+      return util::UsageError("time column '{}' not found in '{}'; the columns are: {}",
+                              row.time.name, where, names);
+    }
+    ARROW_ASSIGN_OR_RAISE(opened.converter, source::TimeConverter::Make(*time_field->type(), row.time));
+    if (o.from) {
+      ARROW_ASSIGN_OR_RAISE(plan.window.from, opened.converter.ParseBound(*o.from));
+    }
+    if (o.until) {
+      ARROW_ASSIGN_OR_RAISE(plan.window.until, opened.converter.ParseBound(*o.until));
+    }
+    return arrow::Status::OK();
+  };
+
+  if (source::IsSqliteInput(o.input)) {
+    ARROW_ASSIGN_OR_RAISE(auto spec, source::ParseSqliteSpec(o.input));
+    ARROW_ASSIGN_OR_RAISE(auto sqlite, source::SqliteSource::Open(
+                                           spec, {.columns = columns, .order_by = row.time.name}));
+    ARROW_RETURN_NOT_OK(parse_window(*sqlite->schema(), spec.path));
+    ARROW_ASSIGN_OR_RAISE(plan.span, sqlite->TimeRange(row.time));
+    opened.source = std::move(sqlite);
+  } else {
+    ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files, source::ExpandParquetInputs(o.input));
+    source::ParquetSourceOptions options;
+    options.time = row.time;
+    options.columns = columns;
+    ARROW_ASSIGN_OR_RAISE(auto probe, source::ParquetSource::Open(files, options));
+    ARROW_RETURN_NOT_OK(parse_window(*probe->schema(), files[0]));
+    options.skip_before = plan.window.from;
+    ARROW_ASSIGN_OR_RAISE(auto parquet, source::ParquetSource::Open(files, options));
+    ARROW_ASSIGN_OR_RAISE(plan.span, DatasetSpan(files, *parquet, row.time, span_required));
+    if (row.timestamp == replay::TimestampMode::kColumn) {
+      ARROW_ASSIGN_OR_RAISE(opened.timestamp_range,
+                            parquet->TimeRangeFromStatistics({row.timestamp_column, std::nullopt}));
+    }
+    opened.source = std::move(parquet);
+  }
+  if (plan.span) {
+    if (plan.window.from) plan.span->first = std::max(plan.span->first, *plan.window.from);
+    if (plan.window.until) plan.span->second = std::min(plan.span->second, *plan.window.until);
+    if (plan.span->second < plan.span->first) plan.span->second = plan.span->first;
+  }
+  return opened;
+}
+
 arrow::Status RunReplayCommand(const ReplayOptions& o) {
   util::InstallStopSignalHandlers();
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is an error we report, not a silent death
@@ -168,47 +232,18 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
     return util::UsageError("--format must be json or tick-array, got '{}'", o.format);
   }
   for (const auto& header : row.headers) plan.header_names.push_back(header.first);
-  std::optional<util::Nanos> max_disorder;
   if (o.max_disorder) {
-    ARROW_ASSIGN_OR_RAISE(max_disorder, util::ParseDuration(*o.max_disorder));
-  }
-  if (max_disorder && *max_disorder > util::Nanos(0)) {
-    return arrow::Status::NotImplemented("--max-disorder is not implemented yet");
+    ARROW_ASSIGN_OR_RAISE(plan.max_disorder, util::ParseDuration(*o.max_disorder));
   }
 
-  ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files, source::ExpandParquetInputs(o.input));
-  source::ParquetSourceOptions source_options;
-  source_options.time = row.time;
-  if (!o.columns.empty()) source_options.columns = replay::ColumnsToRead(row, {});
-  ARROW_ASSIGN_OR_RAISE(auto probe, source::ParquetSource::Open(files, source_options));
-  const auto time_field = probe->schema()->GetFieldByName(row.time.name);
-  if (!time_field) {
-    std::string names;
-    for (const auto& f : probe->schema()->fields()) names += (names.empty() ? "" : ", ") + f->name();
-    return util::UsageError("time column '{}' not found in '{}'; the columns are: {}",
-                            row.time.name, files[0], names);
-  }
-  ARROW_ASSIGN_OR_RAISE(auto converter, source::TimeConverter::Make(*time_field->type(), row.time));
-  if (o.from) {
-    ARROW_ASSIGN_OR_RAISE(plan.window.from, converter.ParseBound(*o.from));
-  }
-  if (o.until) {
-    ARROW_ASSIGN_OR_RAISE(plan.window.until, converter.ParseBound(*o.until));
-  }
-  source_options.skip_before = plan.window.from;
-  ARROW_ASSIGN_OR_RAISE(auto source, source::ParquetSource::Open(files, source_options));
-
-  ARROW_ASSIGN_OR_RAISE(plan.span, DatasetSpan(files, *source, row.time,
-                                               pace.mode == clock::PaceMode::kFit));
-  if (plan.span) {
-    if (plan.window.from) plan.span->first = std::max(plan.span->first, *plan.window.from);
-    if (plan.window.until) plan.span->second = std::min(plan.span->second, *plan.window.until);
-    if (plan.span->second < plan.span->first) plan.span->second = plan.span->first;
-  }
+  ARROW_ASSIGN_OR_RAISE(OpenedInput input, OpenInput(o, row, plan,
+                                                     pace.mode == clock::PaceMode::kFit));
+  const source::TimeConverter& converter = input.converter;
   const util::Nanos span(plan.span ? plan.span->second - plan.span->first : 0);
   ARROW_ASSIGN_OR_RAISE(clock::Schedule schedule, clock::Schedule::Make(pace, span));
-  ARROW_ASSIGN_OR_RAISE(auto encoder, replay::BatchEncoder::Make(source->schema(), row, plan.window,
-                                                                 /*allow_disorder=*/false));
+  ARROW_ASSIGN_OR_RAISE(auto encoder,
+                        replay::BatchEncoder::Make(input.source->schema(), row, plan.window,
+                                                   /*allow_disorder=*/plan.max_disorder.has_value()));
 
   std::unique_ptr<replay::RecordSink> sink;
   if (o.sink == "kafka") {
@@ -228,10 +263,8 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
     kafka.replication_factor = o.replication_factor;
     if (row.timestamp == replay::TimestampMode::kEvent && plan.span && converter.absolute()) {
       kafka.earliest_timestamp_ms = plan.span->first / 1'000'000;
-    } else if (row.timestamp == replay::TimestampMode::kColumn) {
-      ARROW_ASSIGN_OR_RAISE(auto range,
-                            source->TimeRangeFromStatistics({row.timestamp_column, std::nullopt}));
-      if (range) kafka.earliest_timestamp_ms = range->first / 1'000'000;
+    } else if (row.timestamp == replay::TimestampMode::kColumn && input.timestamp_range) {
+      kafka.earliest_timestamp_ms = input.timestamp_range->first / 1'000'000;
     }
     ARROW_ASSIGN_OR_RAISE(sink, replay::KafkaSink::Open(kafka));
   } else {
@@ -242,13 +275,14 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
   std::optional<replay::TerminalProgress> progress;
   if (!o.quiet && isatty(STDERR_FILENO)) progress.emplace(converter, plan.span);
   replay::ReplayContext context;
-  context.source = source.get();
+  context.source = input.source.get();
   context.encoder = encoder.get();
   context.schedule = &schedule;
   context.clock = &wall_clock;
   context.sink = sink.get();
   context.stop_requested = util::StopRequested;
   context.progress = progress ? &*progress : nullptr;
+  context.start = clock::ProcessStart();
 
   replay::ReplaySummary summary = replay::RunReplay(plan, context);
   if (progress) progress->Clear();
@@ -271,7 +305,8 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
 CommandAction AddReplayCommand(CLI::App& app) {
   auto o = std::make_shared<ReplayOptions>();
   app.add_option("input", o->input,
-                 "Parquet file, directory of Parquet files, or glob (quote it)")
+                 "Parquet file, directory of Parquet files, glob (quote it), or "
+                 "sqlite:PATH?table=NAME")
       ->required();
   app.add_option("--time-column", o->time_column, "Column that paces the replay")
       ->capture_default_str();

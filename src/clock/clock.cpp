@@ -38,4 +38,10 @@ void MonotonicClock::SleepUntil(Nanos deadline) {
 
 Nanos RealtimeNow() { return Read(CLOCK_REALTIME); }
 
+namespace {
+const Nanos kProcessStart = Read(CLOCK_MONOTONIC);
+}  // namespace
+
+Nanos ProcessStart() { return kProcessStart; }
+
 }  // namespace timecast::clock

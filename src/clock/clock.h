@@ -50,4 +50,8 @@ class FakeClock final : public Clock {
 // Nanoseconds since the Unix epoch (CLOCK_REALTIME), for record timestamps.
 Nanos RealtimeNow();
 
+// MonotonicClock time at which this process started running (static
+// initialisation), so "first record after start" includes all setup.
+Nanos ProcessStart();
+
 }  // namespace timecast::clock

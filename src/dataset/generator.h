@@ -41,7 +41,7 @@ inline constexpr const char* kTimeColumnMetadataKey = "timecast.time_column";
 inline constexpr const char* kEventColumnMetadataKey = "timecast.event_column";
 
 struct GenerateOptions {
-  std::string output;  // the file to write; replaced only once it is complete
+  std::string output;      // the file to write; replaced only once it is complete
   int64_t rows = 100'000;  // accidents; 1..2^31-1 (IDs are int32)
   uint64_t seed = 42;
   GenerateFormat format = GenerateFormat::kParquet;

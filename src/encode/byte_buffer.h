@@ -41,7 +41,8 @@ class ByteBuffer {
   void Truncate(size_t size) { size_ = size; }
 
  private:
-  void Reallocate(size_t needed) {
+  // Out of line so that Grow, on every hot path, stays small enough to inline.
+  [[gnu::noinline]] void Reallocate(size_t needed) {
     size_t capacity = capacity_ == 0 ? 4096 : capacity_;
     while (capacity < needed) capacity *= 2;
     std::unique_ptr<char[]> data(new char[capacity]);

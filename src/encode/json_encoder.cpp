@@ -10,6 +10,10 @@
 #include <arrow/util/float16.h>
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -81,9 +85,10 @@ inline char* WritePadded(char* p, uint64_t v, int width) {
   return p + width;
 }
 
+// Decimal digits of v; 1 for 0.
 inline int DigitCount(uint64_t v) {
   const int guess = ((64 - std::countl_zero(v | 1)) * 1233) >> 12;  // bits * log10(2)
-  return guess + (v >= kPow10[guess] ? 1 : 0);
+  return guess + (v >= kPow10[guess] || v == 0 ? 1 : 0);
 }
 
 template <typename Int>
@@ -100,37 +105,55 @@ inline char* WriteInt(char* p, Int v) {
 // everything else goes to std::to_chars. The unit tests compare the output
 // with std::to_chars's.
 
-// Writes m * 10^-k in to_chars's fixed form, or returns nullptr when to_chars
-// would choose the scientific form (strictly shorter). Requires that m*10^-k
-// is the shortest round-trip decimal of a value `a` (its magnitude), m > 0,
-// k <= 13, and k == 0 or m % 10 != 0.
-inline char* WriteShortDecimal(char* p, bool negative, uint64_t m, int k, double a) {
-  const int n = DigitCount(m);
-  // Fixed is never the longer form for a in [1e-3, 1e5), nor for a >= 1e5 with
-  // decimals: only integers from 1e5 up ("1e+05") and values below 1e-3 need
-  // the comparison.
-  if (k == 0 ? a >= 1e5 : a < 1e-3) {
-    const int fixed_len = k == 0 ? n : (n > k ? n + 1 : k + 2);
-    int sig = n;
-    if (k == 0) {
-      for (uint64_t t = m; t % 10 == 0; t /= 10) --sig;
+__extension__ using Uint128 = unsigned __int128;
+
+// The 8 decimal digits of x < 10^8 as ASCII in a little-endian word, most
+// significant digit in the lowest byte (first in memory): lanes of 4, 2, then
+// 1 digit(s) split with multiply-shift division, all in registers.
+inline uint64_t EightDigits(uint32_t x) {
+  const uint64_t halves = (x / 10000) | (uint64_t{x % 10000} << 32);
+  const uint64_t hundreds = ((halves * 10486) >> 20) & 0x0000007F0000007FULL;  // y / 100
+  const uint64_t pairs = hundreds | ((halves - hundreds * 100) << 16);
+  const uint64_t tens = ((pairs * 103) >> 10) & 0x000F000F000F000FULL;  // y / 10
+  return (tens | ((pairs - tens * 10) << 8)) + 0x3030303030303030ULL;
+}
+
+// Writes M * 10^-8 (0 < M < 10^15, the shortest round-trip decimal of a value
+// of magnitude `a`, scaled) in to_chars's fixed form: "123.4567", "0.05",
+// "1200". Returns nullptr when to_chars would choose the scientific form (it
+// is strictly shorter: "1e+05", "1e-04"). The integer and fraction digits are
+// two SWAR words, zeros are trimmed with bit counts, and the text is written
+// with overlapping 8-byte stores (at most 27 bytes touched).
+inline char* WriteFixed8(char* p, bool negative, uint64_t scaled, double a) {
+  if constexpr (std::endian::native != std::endian::little) return nullptr;
+  constexpr uint64_t kZeros = 0x3030303030303030ULL;  // "00000000"
+  const uint64_t int_chars = EightDigits(static_cast<uint32_t>(scaled / 100000000));
+  const uint64_t frac_chars = EightDigits(static_cast<uint32_t>(scaled % 100000000));
+  const uint64_t int_digits = int_chars ^ kZeros, frac_digits = frac_chars ^ kZeros;  // 0 = '0'
+  const int decimals = frac_digits == 0 ? 0 : 8 - std::countl_zero(frac_digits) / 8;
+  if (int_digits != 0) {
+    const int leading = std::countr_zero(int_digits) / 8;
+    const int n = 8 - leading;  // integer digits, at most 7 as a < 10^7
+    if (decimals == 0 && a >= 1e5) {  // "1200000" or "1.2e+06"?
+      const int sig = n - std::countl_zero(int_digits) / 8;
+      if (sig + (sig > 1 ? 1 : 0) + 4 < n) return nullptr;
     }
-    const int exponent = n - k - 1;
-    const int exp_digits = (exponent >= 100 || exponent <= -100) ? 3 : 2;
-    const int sci_len = sig + (sig > 1 ? 1 : 0) + 2 + exp_digits;
-    if (sci_len < fixed_len) return nullptr;
+    if (negative) *p++ = '-';
+    const uint64_t int_text = int_chars >> (8 * leading);
+    std::memcpy(p, &int_text, 8);
+    if (decimals == 0) return p + n;
+    p[n] = '.';
+    std::memcpy(p + n + 1, &frac_chars, 8);
+    return p + n + 1 + decimals;
+  }
+  if (a < 1e-3) {  // "0.0001" or "1e-04"?
+    const int sig = decimals - std::countr_zero(frac_digits) / 8;
+    if (sig + (sig > 1 ? 1 : 0) + 4 < decimals + 2) return nullptr;
   }
   if (negative) *p++ = '-';
-  if (k == 0) return WritePadded(p, m, n);
-  if (n > k) {
-    // All digits one place right, then the integer part back left over the point.
-    WritePadded(p + 1, m, n);
-    for (int i = 0; i < n - k; ++i) p[i] = p[i + 1];
-    p[n - k] = '.';
-    return p + n + 1;
-  }
-  std::memcpy(p, "0.00000000000000", 16);
-  return WritePadded(p + 2 + (k - n), m, n);
+  std::memcpy(p, "0.", 2);
+  std::memcpy(p + 2, &frac_chars, 8);
+  return p + 2 + decimals;
 }
 
 // Zero as "0", and negative zero as "-0.0": parsers read "-0" as the integer 0.
@@ -160,19 +183,15 @@ inline char* WriteDouble(char* p, double v) {
   const double a = std::fabs(v);
   if (a == 0) return WriteZero(p, std::signbit(v));
   // Below 1e7 one ulp is < 1e-8 / 5, so at most one 8-decimal number rounds to
-  // `a`; when it exists, dropping its trailing zeros gives the shortest digits.
+  // `a`; when it exists, its digits without trailing zeros are the shortest.
   // The division check is exact: both operands are exact doubles and IEEE
   // division rounds like strtod does.
+  // (Conversions go through int64: uint64 <-> double takes branchy sequences
+  // on x86-64, and the values are far below 2^63.)
   if (a < 1e7) {
-    const double scaled = a * 1e8;
-    uint64_t m = static_cast<uint64_t>(scaled + 0.5);
-    if (m != 0 && static_cast<double>(m) / 1e8 == a) {
-      int k = 8;
-      while (k > 0 && m % 10 == 0) {
-        m /= 10;
-        --k;
-      }
-      if (char* end = WriteShortDecimal(p, v < 0, m, k, a)) return end;
+    const auto scaled = static_cast<int64_t>(a * 1e8 + 0.5);
+    if (scaled != 0 && static_cast<double>(scaled) / 1e8 == a) {
+      if (char* end = WriteFixed8(p, v < 0, static_cast<uint64_t>(scaled), a)) return end;
     }
   }
   return WriteWithToChars(p, v);
@@ -186,32 +205,30 @@ inline char* WriteFloat(char* p, float v) {
   // decimals; the first k with a candidate inside the rounding interval of `a`
   // gives the shortest digits, the nearest candidate the ones to_chars picks.
   // All products are exact in double: a has 24 significant bits, the interval
-  // ends 25, and 10^k for k <= 12 at most 28 beyond its power of two.
+  // ends 25, and 10^k for k <= 8 at most 19 beyond its power of two. They stay
+  // below 2^63, so truncation to int64 is floor (no libm call).
   if (a >= 1e-5f && a < 8388608.0f) {
     const uint32_t bits = std::bit_cast<uint32_t>(a);
     const double x = a;
     const double hi = (x + static_cast<double>(std::bit_cast<float>(bits + 1))) * 0.5;
     const double lo = (x + static_cast<double>(std::bit_cast<float>(bits - 1))) * 0.5;
     const bool even = (bits & 1) == 0;  // ties at the ends round to even mantissas
-    double scale = 1;
-    for (int k = 0; k <= 12; ++k, scale *= 10) {
-      const double c = x * scale, l = lo * scale, h = hi * scale;
-      const double below = std::floor(c), above = below + 1;
-      const bool below_in = below > l || (even && below == l);
-      const bool above_in = above < h || (even && above == h);
-      if (!below_in && !above_in) continue;
-      double chosen;
-      if (below_in && above_in) {
-        const double d_below = c - below, d_above = above - c;
-        if (d_below == d_above) break;  // a tie to_chars settles its own way
-        chosen = d_below < d_above ? below : above;
-      } else {
-        chosen = below_in ? below : above;
+    static constexpr double kScales[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    for (int k = 0; k <= 8; ++k) {
+      const double scale = kScales[k];
+      const double c = x * scale;
+      // The nearest candidate; the other neighbour can be the only one inside
+      // where the interval is lopsided (at powers of two).
+      double r = static_cast<double>(static_cast<int64_t>(c + 0.5));
+      if (r - c == 0.5) break;  // a tie to_chars settles its own way
+      const double l = lo * scale, h = hi * scale;
+      if (!(r > l || (even && r == l)) || !(r < h || (even && r == h))) {
+        r += r > c ? -1 : 1;
+        if (!(r > l || (even && r == l)) || !(r < h || (even && r == h))) continue;
       }
-      if (chosen == 0) break;
-      if (char* end = WriteShortDecimal(p, v < 0, static_cast<uint64_t>(chosen), k, a)) {
-        return end;
-      }
+      if (r == 0) break;
+      const uint64_t scaled = static_cast<uint64_t>(static_cast<int64_t>(r)) * kPow10[8 - k];
+      if (char* end = WriteFixed8(p, v < 0, scaled, a)) return end;
       break;
     }
   }
@@ -292,6 +309,42 @@ inline void CopyClean(const char* begin, const char*& p, const char* end, char*&
     while (p < end && !IsSpecial(static_cast<unsigned char>(*p), high_ok)) *d++ = *p++;
   }
 }
+
+#if defined(__SSE2__)
+// As CopyClean, 16 bytes at a time, for values whose buffer has at least 16
+// readable bytes past their end (Arrow pads its allocations): loads may read
+// past `end`; what lies there is masked off. `d` must have room for the rest
+// of the input plus 16 bytes.
+inline void CopyCleanWide(const char*& p, const char* end, char*& d, bool high_ok) {
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i below_space = _mm_set1_epi8(0x1F);
+  for (;;) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), v);
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmpeq_epi8(_mm_max_epu8(v, below_space), below_space));  // v <= 0x1F
+    auto mask = static_cast<uint32_t>(_mm_movemask_epi8(special));
+    if (!high_ok) mask |= static_cast<uint32_t>(_mm_movemask_epi8(v));  // bytes >= 0x80
+    const auto rest = static_cast<size_t>(end - p);
+    if (rest < 16) mask &= (uint32_t{1} << rest) - 1;
+    if (mask != 0) {
+      const int clean = std::countr_zero(mask);
+      p += clean;
+      d += clean;
+      return;
+    }
+    if (rest <= 16) {
+      p = end;
+      d += rest;
+      return;
+    }
+    p += 16;
+    d += 16;
+  }
+}
+#endif
 
 // Writes the JSON escape of an ASCII byte that IsSpecial (not >= 0x80); at most 6 bytes.
 inline char* WriteEscape(char* d, unsigned char c) {
@@ -401,18 +454,33 @@ inline char* PutKey(char* p, const char* key, size_t size) {
 }
 
 // Appends `key` (padded, may be empty) then `"` escaped(s) `"`. Returns true
-// when invalid UTF-8 was replaced.
-bool AppendJsonString(const char* s, size_t n, ByteBuffer* out, const char* key = nullptr,
-                      size_t key_size = 0) {
+// when invalid UTF-8 was replaced. `readable_end` bounds the memory that may
+// be read: at least s + n, more when the buffer is padded.
+bool AppendJsonString(const char* s, size_t n, ByteBuffer* out, const char* readable_end,
+                      const char* key = nullptr, size_t key_size = 0) {
   const char* p = s;
   const char* const end = s + n;
-  char* base = out->Grow(key_size + kKeyPadding + n + 2 + 8);
+#if defined(__SSE2__)
+  const bool wide = readable_end - end >= 16;
+#else
+  const bool wide = false;
+  (void)readable_end;
+#endif
+  char* base = out->Grow(key_size + kKeyPadding + n + 2 + 16);
   char* d = PutKey(base, key, key_size);
   *d++ = '"';
   bool high_ok = false;
   bool replaced = false;
   for (;;) {
+#if defined(__SSE2__)
+    if (wide) {
+      CopyCleanWide(p, end, d, high_ok);
+    } else {
+      CopyClean(s, p, end, d, high_ok);
+    }
+#else
     CopyClean(s, p, end, d, high_ok);
+#endif
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p);
     if (c >= 0x80) {
@@ -428,7 +496,7 @@ bool AppendJsonString(const char* s, size_t n, ByteBuffer* out, const char* key 
       break;
     }
     out->Commit(static_cast<size_t>(d - base));
-    base = d = out->Grow(6 + static_cast<size_t>(end - p) + 1 + 8);
+    base = d = out->Grow(6 + static_cast<size_t>(end - p) + 1 + 16);
     d = WriteEscape(d, c);
     ++p;
   }
@@ -561,7 +629,18 @@ inline char* WriteClock(char* p, unsigned second_of_day) {
   return Write2(p, second_of_day % 60);
 }
 
-constexpr std::string_view kNull = "null";
+// Rows are read one at a time across all columns: ~100 streams (values,
+// offsets, string bytes), more than hardware prefetchers follow, so writers
+// prefetch their data this many rows ahead.
+constexpr int64_t kPrefetchRows = 16;
+
+// Prefetches the cache line of p + i elements; p + i may lie past the buffer
+// (a prefetch never faults), so the address is computed as an integer.
+template <typename T>
+inline void PrefetchAhead(const T* p, int64_t i) {
+  __builtin_prefetch(
+      reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(p) + i * int64_t{sizeof(T)}));
+}
 
 // The start of buffer `index` of `data`, or nullptr when it is absent.
 template <typename T>
@@ -569,8 +648,6 @@ const T* BufferAs(const arrow::ArrayData& data, size_t index) {
   if (index >= data.buffers.size() || data.buffers[index] == nullptr) return nullptr;
   return reinterpret_cast<const T*>(data.buffers[index]->data());
 }
-
-inline void AppendNull(ByteBuffer* out) { out->Append(kNull.data(), kNull.size()); }
 
 }  // namespace
 
@@ -728,6 +805,7 @@ class IntWriter final : public FusedWriter<IntWriter<T>> {
   }
   template <bool kKeyed>
   void Emit(int64_t i, ByteBuffer* out) {
+    PrefetchAhead(values_, this->offset_ + i + kPrefetchRows);
     if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
     char* p = this->template Begin<kKeyed>(out, 24);
     this->End(out, WriteInt(p, values_[this->offset_ + i]));
@@ -735,6 +813,41 @@ class IntWriter final : public FusedWriter<IntWriter<T>> {
 
  private:
   const T* values_ = nullptr;
+};
+
+constexpr size_t kNumberRoom = 64;  // WriteDouble/WriteFloat touch at most 33 bytes
+
+// The text of recently written floats, direct-mapped by bit pattern: float
+// columns (temperatures, pressures, percentages) repeat few distinct values,
+// and a hit costs a compare and a copy instead of a shortest-digits search.
+class FloatTextCache {
+ public:
+  // Writes the text of finite v at p (room: kNumberRoom).
+  char* Write(char* p, float v) {
+    const uint32_t bits = std::bit_cast<uint32_t>(v);
+    Entry& entry = entries_[(bits * 0x9E3779B1u) >> (32 - kLogSize)];
+    if (entry.bits == bits) {
+      std::memcpy(p, entry.text, sizeof(entry.text));
+      return p + entry.length;
+    }
+    char* end = WriteFloat(p, v);
+    const auto length = static_cast<size_t>(end - p);
+    if (length <= sizeof(entry.text)) {
+      entry.bits = bits;
+      entry.length = static_cast<uint8_t>(length);
+      std::memcpy(entry.text, p, sizeof(entry.text));
+    }
+    return end;
+  }
+
+ private:
+  static constexpr int kLogSize = 8;
+  struct Entry {
+    uint32_t bits = 0x7FFFFFFF;  // a NaN: never looked up
+    uint8_t length = 0;
+    char text[11] = {};
+  };
+  Entry entries_[1 << kLogSize];
 };
 
 // float32, float64, and float16 (as the float32 it widens to).
@@ -749,20 +862,21 @@ class FloatWriter final : public FusedWriter<FloatWriter<Stored>> {
   }
   template <bool kKeyed>
   void Emit(int64_t i, ByteBuffer* out) {
+    PrefetchAhead(values_, this->offset_ + i + kPrefetchRows);
     if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
     const auto v = Value(i);
     if (!std::isfinite(v)) {
       ++stats_->non_finite_floats;
       return this->template EmitNull<kKeyed>(out);
     }
-    char* p = this->template Begin<kKeyed>(out, 32);
+    char* p = this->template Begin<kKeyed>(out, kNumberRoom);
     this->End(out, WriteNumber(p, v));
   }
   bool WriteText(int64_t i, ByteBuffer* out) override {
     if (this->IsNull(i)) return false;
     const auto v = Value(i);
     if (!std::isfinite(v)) return false;
-    char* p = out->Grow(32);
+    char* p = out->Grow(kNumberRoom);
     out->Commit(static_cast<size_t>(WriteNumber(p, v) - p));
     return true;
   }
@@ -775,11 +889,12 @@ class FloatWriter final : public FusedWriter<FloatWriter<Stored>> {
       return values_[this->offset_ + i];
     }
   }
-  static char* WriteNumber(char* p, double v) { return WriteDouble(p, v); }
-  static char* WriteNumber(char* p, float v) { return WriteFloat(p, v); }
+  char* WriteNumber(char* p, double v) { return WriteDouble(p, v); }
+  char* WriteNumber(char* p, float v) { return cache_.Write(p, v); }
 
   EncodeStats* stats_;
   const Stored* values_ = nullptr;
+  FloatTextCache cache_;  // unused for doubles: their values rarely repeat
 };
 
 // decimal32/64/128/256: the exact number with `scale` fraction digits kept
@@ -817,7 +932,6 @@ class DecimalWriter final : public ColumnWriter {
     }
     for (;;) {
       // words /= 10^19, writing the remainder's 19 digits.
-      __extension__ using Uint128 = unsigned __int128;
       constexpr uint64_t kChunk = 10000000000000000000ULL;
       uint64_t remainder = 0;
       bool more = false;
@@ -882,6 +996,21 @@ class OffsetBytes {
     offsets_ = BufferAs<Offset>(data, 1);
     const auto* bytes = BufferAs<char>(data, 2);
     bytes_ = bytes != nullptr ? bytes : "";
+    // Arrow's allocations are padded: capacity() bytes may be read, not just size().
+    readable_end_ = bytes != nullptr ? bytes + data.buffers[2]->capacity() : bytes_;
+    end_ = data.offset + data.length;
+  }
+  // The end of the memory that may be read around the values.
+  const char* readable_end() const { return readable_end_; }
+  // Prefetches the offsets far ahead, and the bytes of a value a few rows
+  // ahead (whose offsets were prefetched earlier).
+  void Prefetch(int64_t physical) const {
+    PrefetchAhead(offsets_, physical + 4 * kPrefetchRows);
+    if (physical + kPrefetchRows / 4 < end_) {
+      const Offset ahead = offsets_[physical + kPrefetchRows / 4];
+      PrefetchAhead(bytes_, ahead);
+      PrefetchAhead(bytes_, ahead + 64);
+    }
   }
   std::string_view Get(int64_t physical) const {
     const Offset begin = offsets_[physical];
@@ -891,6 +1020,8 @@ class OffsetBytes {
  private:
   const Offset* offsets_ = nullptr;
   const char* bytes_ = "";
+  const char* readable_end_ = bytes_;
+  int64_t end_ = 0;  // physical index past the last value
 };
 
 class FixedBytes {
@@ -903,6 +1034,10 @@ class FixedBytes {
   std::string_view Get(int64_t physical) const {
     return {bytes_ + physical * width_, static_cast<size_t>(width_)};
   }
+  void Prefetch(int64_t physical) const {
+    PrefetchAhead(bytes_, (physical + kPrefetchRows) * width_);
+  }
+  const char* readable_end() const { return nullptr; }  // only the values themselves
 
  private:
   int64_t width_;
@@ -919,6 +1054,8 @@ class ViewBytes {
       data_buffers_.push_back(bytes != nullptr ? bytes : "");
     }
   }
+  void Prefetch(int64_t physical) const { PrefetchAhead(views_, physical + kPrefetchRows); }
+  const char* readable_end() const { return nullptr; }  // only the values themselves
   std::string_view Get(int64_t physical) const {
     const auto& view = views_[physical];
     const auto size = static_cast<size_t>(view.size());
@@ -945,10 +1082,13 @@ class BytesWriter final : public FusedWriter<BytesWriter<Access, kAs>> {
   }
   template <bool kKeyed>
   void Emit(int64_t i, ByteBuffer* out) {
+    access_.Prefetch(this->offset_ + i);
     if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
     const std::string_view v = access_.Get(this->offset_ + i);
     if constexpr (kAs == BytesAs::kUtf8) {
-      if (AppendJsonString(v.data(), v.size(), out, kKeyed ? this->key() : nullptr,
+      const char* readable_end = access_.readable_end();
+      if (readable_end == nullptr) readable_end = v.data() + v.size();
+      if (AppendJsonString(v.data(), v.size(), out, readable_end, kKeyed ? this->key() : nullptr,
                            kKeyed ? this->key_size() : 0)) {
         ++stats_->invalid_utf8_values;
       }
@@ -1008,6 +1148,7 @@ class TimestampWriter final : public FusedWriter<TimestampWriter<kUnitsPerSecond
   }
   template <bool kKeyed>
   void Emit(int64_t i, ByteBuffer* out) {
+    PrefetchAhead(values_, this->offset_ + i + kPrefetchRows);
     if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
     char* p = this->template Begin<kKeyed>(out, kTemporalRoom);
     *p++ = '"';
@@ -1083,6 +1224,7 @@ class TimeWriter final : public FusedWriter<TimeWriter<T, kUnitsPerSecond>> {
   }
   template <bool kKeyed>
   void Emit(int64_t i, ByteBuffer* out) {
+    PrefetchAhead(values_, this->offset_ + i + kPrefetchRows);
     if (this->IsNull(i)) return this->template EmitNull<kKeyed>(out);
     char* p = this->template Begin<kKeyed>(out, kTemporalRoom);
     *p++ = '"';
@@ -1196,7 +1338,8 @@ std::vector<std::string> MakeKeys(const std::vector<std::string>& names) {
   for (size_t f = 0; f < names.size(); ++f) {
     buffer.Clear();
     if (f > 0) buffer.Push(',');
-    AppendJsonString(names[f].data(), names[f].size(), &buffer);
+    const std::string& name = names[f];
+    AppendJsonString(name.data(), name.size(), &buffer, name.data() + name.size());
     buffer.Push(':');
     keys.emplace_back(buffer.view());
   }

@@ -51,8 +51,8 @@ class JsonEncoder {
 
  private:
   JsonEncoder() = default;
+  // One per column, each holding its key: '"name":' with a leading ',' after the first.
   std::vector<std::unique_ptr<ColumnWriter>> writers_;
-  std::vector<std::string> keys_;  // '"name":' with a leading ',' after the first
   EncodeStats stats_;
   std::shared_ptr<arrow::Schema> schema_;  // Bind() checks batches against it
 };

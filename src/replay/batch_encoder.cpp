@@ -121,19 +121,26 @@ arrow::Status BatchEncoder::Encode(const source::SourceBatch& source, int pass, 
   out->headers.resize(format_.headers.size());
   const arrow::RecordBatch& batch = *source.batch;
 
+  // A bad value ends the batch there: the rows before it are still encoded
+  // (and sent), then the error is returned.
+  int64_t rows = batch.num_rows();
+  arrow::Status error;
   scratch_times_.clear();
   if (auto bad = converter_.Convert(*batch.column(time_index_), &scratch_times_)) {
-    return util::InputError("{}: {} in column '{}'", source::DescribePosition(source, bad->row),
-                            bad->reason, format_.time.name);
+    rows = bad->row;
+    error = util::InputError("{}: {} in column '{}'", source::DescribePosition(source, bad->row),
+                             bad->reason, format_.time.name);
   }
   scratch_timestamps_.clear();
   if (timestamp_index_ >= 0) {
     // Null event timestamps become 0: librdkafka then stamps the send time.
     if (auto bad = timestamp_converter_->Convert(*batch.column(timestamp_index_),
-                                                 &scratch_timestamps_, /*null_as=*/0)) {
-      return util::InputError("{}: {} in timestamp column '{}'",
-                              source::DescribePosition(source, bad->row), bad->reason,
-                              batch.schema()->field(timestamp_index_)->name());
+                                                 &scratch_timestamps_, /*null_as=*/0);
+        bad && bad->row < rows) {
+      rows = bad->row;
+      error = util::InputError("{}: {} in timestamp column '{}'",
+                               source::DescribePosition(source, bad->row), bad->reason,
+                               batch.schema()->field(timestamp_index_)->name());
     }
   }
 
@@ -145,7 +152,6 @@ arrow::Status BatchEncoder::Encode(const source::SourceBatch& source, int pass, 
     ARROW_RETURN_NOT_OK(texts_->Bind(*text_batch));
   }
 
-  const int64_t rows = batch.num_rows();
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t time = scratch_times_[static_cast<size_t>(row)];
     if (window_.from && time < *window_.from) continue;
@@ -169,6 +175,7 @@ arrow::Status BatchEncoder::Encode(const source::SourceBatch& source, int pass, 
       previous_position_ = {source.file, source.row_group, source.first_row + row};
     }
     out->rows.push_back(source.first_row + row);
+    out->row_groups.push_back(source.row_group);
     out->times.push_back(time);
     values_->AppendRow(row, &out->values.bytes());
     out->values.EndRow();
@@ -185,7 +192,7 @@ arrow::Status BatchEncoder::Encode(const source::SourceBatch& source, int pass, 
       out->timestamps_ms.push_back(scratch_timestamps_[static_cast<size_t>(row)] / 1'000'000);
     }
   }
-  return arrow::Status::OK();
+  return error;
 }
 
 }  // namespace timecast::replay

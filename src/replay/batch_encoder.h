@@ -58,7 +58,8 @@ class BatchEncoder {
 
   // Encodes the rows of `batch` inside the window into `out` (cleared first).
   // Fails with an input error naming file, row group and row for a null or
-  // NaN time, or (unless disorder is allowed) a time before the previous row's.
+  // NaN time, or (unless disorder is allowed) a time before the previous row's;
+  // `out` then holds the rows before the bad one, which are still to be sent.
   arrow::Status Encode(const source::SourceBatch& batch, int pass, EncodedBatch* out);
 
   // True once a row at or after --until was seen in sorted input: nothing

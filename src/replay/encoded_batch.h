@@ -45,7 +45,8 @@ struct EncodedBatch {
   // Where the rows came from (for errors, the summary and future checkpoints).
   std::shared_ptr<const std::string> file;
   int row_group = 0;
-  std::vector<int64_t> rows;  // each row's index within its row group
+  std::vector<int64_t> rows;        // each row's index within its row group
+  std::vector<int32_t> row_groups;  // each row's row group (reordering mixes them)
   int pass = 0;               // which --loop pass produced it
 
   std::vector<int64_t> times;  // dataset time of each row, ns
@@ -58,6 +59,7 @@ struct EncodedBatch {
   void Clear() {
     file.reset();
     rows.clear();
+    row_groups.clear();
     times.clear();
     values.Clear();
     keys.Clear();

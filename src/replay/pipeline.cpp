@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "replay/encoded_batch.h"
+#include "replay/reorder.h"
 #include "util/bounded_queue.h"
 #include "util/status.h"
 
@@ -38,6 +39,21 @@ using BatchQueue = util::BoundedQueue<std::unique_ptr<EncodedBatch>>;
 
 void ReadAhead(const ReplayPlan& plan, const ReplayContext& context, BatchPool& pool,
                BatchQueue& queue) {
+  std::optional<Reorderer> reorderer;
+  if (plan.max_disorder) {
+    reorderer.emplace(*plan.max_disorder, plan.row.time.name, context.encoder->converter(),
+                      [&pool] { return pool.Take(); });
+  }
+  std::vector<std::unique_ptr<EncodedBatch>> ready;
+  // Queues what the reorderer can release; false when the sender stopped.
+  auto push_ready = [&](bool flush) {
+    ready.clear();
+    reorderer->Release(flush, &ready);
+    for (auto& batch : ready) {
+      if (!queue.Push(std::move(batch))) return false;
+    }
+    return true;
+  };
   for (int pass = 0; plan.loops == 0 || pass < plan.loops; ++pass) {
     if (pass > 0) {
       if (auto status = context.source->Rewind(); !status.ok()) return queue.Close(status);
@@ -48,12 +64,22 @@ void ReadAhead(const ReplayPlan& plan, const ReplayContext& context, BatchPool& 
       if (!next.ok()) return queue.Close(next.status());
       if (!*next) break;
       auto batch = pool.Take();
-      if (auto status = context.encoder->Encode(**next, pass, batch.get()); !status.ok()) {
-        return queue.Close(status);
+      // On a bad row the batch still holds the good rows before it: they go
+      // out first, then the error ends the replay.
+      arrow::Status status = context.encoder->Encode(**next, pass, batch.get());
+      if (reorderer) {
+        std::shared_ptr<const EncodedBatch> shared(batch.release(), [&pool](const EncodedBatch* done) {
+          pool.Return(const_cast<EncodedBatch*>(done));
+        });
+        if (status.ok()) status = reorderer->Add(std::move(shared));
+        if (!push_ready(/*flush=*/false)) return;
+      } else if (batch->size() > 0 && !queue.Push(std::move(batch))) {
+        return;  // the sender stopped
       }
-      if (batch->size() > 0 && !queue.Push(std::move(batch))) return;  // the sender stopped
+      if (!status.ok()) return queue.Close(status);
       if (context.encoder->past_until()) break;
     }
+    if (reorderer && !push_ready(/*flush=*/true)) return;
   }
   queue.Close();
 }
@@ -127,6 +153,7 @@ class Sender {
       flight->rows += 1;
       flight->last_time = time;
       flight->last_row = batch->rows[i];
+      flight->row_group = batch->row_groups[i];
       if (!Hand(record, flight, due, time, 1)) return false;
     }
     open_flight_ = nullptr;
@@ -161,7 +188,7 @@ class Sender {
       tick_flight_->rows += 1;
       tick_flight_->last_time = time;
       tick_flight_->file = batch->file;
-      tick_flight_->row_group = batch->row_group;
+      tick_flight_->row_group = batch->row_groups[i];
       tick_flight_->last_row = batch->rows[i];
       tick_last_time_ = time;
     }
@@ -253,7 +280,7 @@ class Sender {
       summary_.lateness.Record(lateness);
       ctx_.schedule->OnLate(lateness);
     }
-    if (!summary_.first_send) summary_.first_send = now - start_;
+    if (!summary_.first_send) summary_.first_send = now - ctx_.start.value_or(start_);
     ++flight->pending;
     if (auto status = ctx_.sink->Send(record, flight); !status.ok()) {
       Stop(status, "error");

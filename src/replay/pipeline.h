@@ -31,6 +31,9 @@ struct ReplayPlan {
   TimeWindow window;
   std::optional<util::Nanos> runtime;  // stop once this much wall time is scheduled
   int loops = 1;                       // passes over the data; 0: until stopped
+  // Reorder rows up to this much dataset time out of place (the encoder must
+  // then allow disorder); without it unsorted input is an error.
+  std::optional<util::Nanos> max_disorder;
   OutputFormat format = OutputFormat::kObjects;
   util::Nanos tick = std::chrono::milliseconds(100);
   size_t max_message_bytes = 900'000;  // tick arrays are split below this
@@ -59,7 +62,7 @@ struct ReplaySummary {
   uint64_t bytes_sent = 0;    // value bytes
   SinkCounts delivery;
   util::Nanos wall{0};
-  std::optional<util::Nanos> first_send;  // from the start of Run to the first record
+  std::optional<util::Nanos> first_send;  // from `ReplayContext::start` to the first record
   bool paced = true;
   util::Histogram lateness;   // handed-over time minus due time, per message
   // The furthest point up to which every row was delivered.
@@ -83,6 +86,9 @@ struct ReplayContext {
   RecordSink* sink = nullptr;
   std::function<bool()> stop_requested = [] { return false; };
   ProgressListener* progress = nullptr;  // optional
+  // Where "first record sent after start" counts from (Clock time); defaults
+  // to when RunReplay starts. The CLI passes the process start.
+  std::optional<util::Nanos> start;
   // Epoch nanoseconds of the replay's start, for --timestamp due.
   std::function<int64_t()> realtime_now_ns = [] { return clock::RealtimeNow().count(); };
 };

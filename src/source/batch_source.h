@@ -15,7 +15,7 @@ namespace timecast::source {
 struct SourceBatch {
   std::shared_ptr<arrow::RecordBatch> batch;  // columns in the requested order
   std::shared_ptr<const std::string> file;    // path (or description) of the input
-  int row_group = 0;                          // row group (Parquet) or 0
+  int row_group = 0;                          // row group (Parquet); -1 where there are none
   int64_t first_row = 0;                      // index of row 0 within the row group
 };
 

@@ -21,8 +21,9 @@
 namespace timecast::source {
 
 std::string DescribePosition(const SourceBatch& batch, int64_t row) {
-  return fmt::format("{}, row group {}, row {}", batch.file ? *batch.file : "<input>",
-                     batch.row_group, batch.first_row + row);
+  const std::string& input = batch.file ? *batch.file : "<input>";
+  if (batch.row_group < 0) return fmt::format("{}, row {}", input, batch.first_row + row);
+  return fmt::format("{}, row group {}, row {}", input, batch.row_group, batch.first_row + row);
 }
 
 namespace {

@@ -265,7 +265,7 @@ arrow::Result<int64_t> ParseIsoTime(std::string_view text) {
   return seconds * 1'000'000'000 + fraction;
 }
 
-std::string FormatIsoTime(int64_t nanos) {
+std::string FormatIsoTime(int64_t nanos, char separator, bool exact) {
   int64_t days = nanos / kNanosPerDay;
   int64_t rest = nanos % kNanosPerDay;
   if (rest < 0) {
@@ -276,10 +276,18 @@ std::string FormatIsoTime(int64_t nanos) {
   unsigned month = 0, day = 0;
   CivilFromDays(days, &year, &month, &day);
   const int64_t seconds = rest / 1'000'000'000;
-  const int64_t millis = rest % 1'000'000'000 / 1'000'000;
-  std::string text = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", year, month, day,
+  const int64_t fraction = rest % 1'000'000'000;
+  std::string text = fmt::format("{:04}-{:02}-{:02}{}{:02}:{:02}:{:02}", year, month, day, separator,
                                  seconds / 3600, seconds / 60 % 60, seconds % 60);
-  if (millis != 0) text += fmt::format(".{:03}", millis);
+  if (!exact) {
+    if (fraction / 1'000'000 != 0) text += fmt::format(".{:03}", fraction / 1'000'000);
+  } else if (fraction % 1'000 != 0) {
+    text += fmt::format(".{:09}", fraction);
+  } else if (fraction % 1'000'000 != 0) {
+    text += fmt::format(".{:06}", fraction / 1'000);
+  } else if (fraction != 0) {
+    text += fmt::format(".{:03}", fraction / 1'000'000);
+  }
   return text;
 }
 

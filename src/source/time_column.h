@@ -63,7 +63,9 @@ class TimeConverter {
 // when the text has no offset). Fails with a usage error naming the text.
 arrow::Result<int64_t> ParseIsoTime(std::string_view text);
 
-// Formats nanoseconds since the epoch as "YYYY-MM-DDTHH:MM:SS[.fff]".
-std::string FormatIsoTime(int64_t nanos);
+// Formats nanoseconds since the epoch as "YYYY-MM-DDTHH:MM:SS[.fff]"
+// (milliseconds, for humans), or with `exact` the fraction in as many digits
+// of 3, 6 or 9 as the value needs. `separator` goes between date and time.
+std::string FormatIsoTime(int64_t nanos, char separator = 'T', bool exact = false);
 
 }  // namespace timecast::source

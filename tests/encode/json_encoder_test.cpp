@@ -479,6 +479,26 @@ TEST(JsonEncoder, EscapingAgreesWithAByteAtATimeReference) {
   }
 }
 
+// Values whose buffer has no padding after them take the path that reads
+// only their own bytes: each value here is an array of its own, over a buffer
+// of exactly its size.
+TEST(JsonEncoder, EscapingAgreesWithTheReferenceWithoutBufferPadding) {
+  std::mt19937_64 rng(4);
+  const std::string alphabet = std::string("abcdefgh \"\\\n\x01\x7f\xC3\xA9\xF0\x9F\x98\x80\xFF", 21);
+  for (int i = 0; i < 3000; ++i) {
+    std::string s(rng() % 40, ' ');
+    for (auto& c : s) c = alphabet[rng() % alphabet.size()];
+    const int32_t offsets[] = {0, static_cast<int32_t>(s.size())};
+    auto offsets_buffer = arrow::Buffer::FromString(
+        std::string(reinterpret_cast<const char*>(offsets), sizeof(offsets)));
+    auto data_buffer = arrow::Buffer::FromString(s);
+    ASSERT_EQ(data_buffer->capacity(), data_buffer->size());
+    const auto array = std::make_shared<arrow::StringArray>(1, offsets_buffer, data_buffer);
+    const auto values = Values(array);
+    ASSERT_EQ(values[0], ReferenceEscape(s)) << "input #" << i;
+  }
+}
+
 TEST(JsonEncoder, WritesLargeStringsAndStringViews) {
   const std::string long_text = "a string longer than twelve bytes, \"quoted\"";
   const std::string json = R"(["short", null, "a string longer than twelve bytes, \"quoted\""])";

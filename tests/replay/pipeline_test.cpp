@@ -41,7 +41,7 @@ struct Harness {
     source = std::make_unique<VectorSource>(schema, batches);
     auto schedule = clock::Schedule::Make(pace, span);
     EXPECT_TRUE(schedule.ok()) << schedule.status().ToString();
-    auto encoder = BatchEncoder::Make(schema, plan.row, plan.window, false);
+    auto encoder = BatchEncoder::Make(schema, plan.row, plan.window, plan.max_disorder.has_value());
     EXPECT_TRUE(encoder.ok()) << encoder.status().ToString();
     ReplayContext context;
     context.source = source.get();
@@ -279,8 +279,10 @@ TEST(Replay, NullTimeFailsNamingThePositionAfterSendingEarlierRows) {
   EXPECT_NE(summary.status.message().find("mem.parquet, row group 1, row 1: null time"),
             std::string::npos)
       << summary.status.message();
-  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2}));
-  EXPECT_EQ(summary.delivery.delivered, 2u);
+  // Every good row before the bad one is sent, including those in its batch.
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(summary.delivery.delivered, 3u);
+  EXPECT_EQ(*summary.delivered_through_time, 2'000'000'000);
   EXPECT_EQ(summary.stop_reason, "input error");
 }
 
@@ -333,6 +335,46 @@ TEST(Replay, SourceErrorEndsTheReplayAfterEarlierBatches) {
   const ReplaySummary summary = run();
   EXPECT_NE(summary.status.message().find("disk on fire"), std::string::npos);
   EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1}));
+}
+
+TEST(Replay, MaxDisorderReordersWithinTheBoundStably) {
+  Harness h;
+  h.pace.speed = 1;
+  h.plan.max_disorder = seconds(1);
+  h.Add("[0, 2, 1, 3]", "[1, 2, 3, 4]", R"(["a", "b", "c", "d"])");
+  h.Add("[2.5, 3, 2.5]", "[5, 6, 7]", R"(["e", "f", "g"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 3, 2, 5, 7, 4, 6}));
+  EXPECT_EQ(h.sink.records[1].sent_at, seconds(1));
+  EXPECT_EQ(h.sink.records[3].sent_at, milliseconds(2500));
+  EXPECT_EQ(*summary.delivered_through_time, 3'000'000'000);
+}
+
+TEST(Replay, DisorderBeyondTheBoundFailsNamingBothRows) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.plan.max_disorder = seconds(1);
+  h.Add("[0, 5]", "[1, 2]", R"(["a", "b"])");
+  h.Add("[3]", "[3]", R"(["c"])");
+  const ReplaySummary summary = h.Run();
+  EXPECT_EQ(util::ExitCodeOf(summary.status), util::ExitCode::kInput);
+  EXPECT_NE(summary.status.message().find(
+                "mem.parquet, row group 1, row 0: Stream_Time 3.000s is 2.000s earlier than "
+                "5.000s (mem.parquet, row group 0, row 1), more than --max-disorder 1.000s allows"),
+            std::string::npos)
+      << summary.status.message();
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1}));
+}
+
+TEST(Replay, MaxDisorderRestartsOnEveryLoopPass) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.plan.max_disorder = seconds(1);
+  h.plan.loops = 2;
+  h.Add("[1, 0.5, 2]", "[1, 2, 3]", R"(["a", "b", "c"])");
+  ASSERT_TRUE(h.Run().status.ok());
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{2, 1, 3, 2, 1, 3}));
 }
 
 TEST(BatchEncoder, MissingColumnsListWhatThereIs) {
