@@ -28,7 +28,9 @@ class Generator {
   explicit Generator(uint64_t seed) : rng_(seed) {}
 
   double Uniform(double lo, double hi) { return std::uniform_real_distribution<>(lo, hi)(rng_); }
-  int64_t Int(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng_); }
+  int64_t Int(int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng_);
+  }
   bool Chance(double p) { return Uniform(0, 1) < p; }
   double Round(double v, int decimals) {
     const double scale = std::pow(10.0, decimals);
@@ -41,11 +43,11 @@ class Generator {
 
   std::string Description() {
     static const std::vector<std::string> kWords = {
-        "Accident", "on",     "I-70",    "Eastbound", "at",       "Exit",  "41",      "OH-235",
-        "State",    "Route",  "4",       "Right",     "lane",     "blocked", "due",   "to",
-        "accident", "Closed", "between", "Dayton",    "Brandt",   "Pike",  "and",     "Huber",
-        "Heights",  "Road",   "caution", "Queueing",  "traffic",  "for",   "two",     "miles",
-        "Lane",     "closed", "Slow",    "Ramp",      "Blvd",     "Ave",   "N",       "S"};
+        "Accident", "on",     "I-70",    "Eastbound", "at",      "Exit",    "41",  "OH-235",
+        "State",    "Route",  "4",       "Right",     "lane",    "blocked", "due", "to",
+        "accident", "Closed", "between", "Dayton",    "Brandt",  "Pike",    "and", "Huber",
+        "Heights",  "Road",   "caution", "Queueing",  "traffic", "for",     "two", "miles",
+        "Lane",     "closed", "Slow",    "Ramp",      "Blvd",    "Ave",     "N",   "S"};
     std::string text;
     const auto length = static_cast<size_t>(Int(5, 120));
     while (text.size() < length) {
@@ -66,7 +68,8 @@ std::shared_ptr<arrow::RecordBatch> AccidentsBatch() {
   const auto schema = timecast::dataset::StreamSchema();
   Generator g(2016);
   std::vector<std::unique_ptr<arrow::ArrayBuilder>> builders;
-  for (const auto& field : schema->fields()) builders.push_back(arrow::MakeBuilder(field->type()).ValueOrDie());
+  for (const auto& field : schema->fields())
+    builders.push_back(arrow::MakeBuilder(field->type()).ValueOrDie());
   auto col = [&](const char* name) -> arrow::ArrayBuilder& {
     return *builders[static_cast<size_t>(schema->GetFieldIndex(name))];
   };
@@ -93,21 +96,29 @@ std::shared_ptr<arrow::RecordBatch> AccidentsBatch() {
     check(static_cast<arrow::BooleanBuilder&>(col(name)).Append(g.Chance(p_true)));
   };
 
-  const std::vector<std::string> streets = {"I-70 E", "Brice Rd", "State Route 32", "Miamisburg Centerville Rd",
-                                            "N Main St", "I-675 N", "Westbelt Dr", "Sawmill Rd", "US-23 N"};
-  const std::vector<std::string> cities = {"Dayton", "Reynoldsburg", "Williamsburg", "Columbus", "Los Angeles",
-                                           "Houston", "Charlotte", "Miami", "Saint Petersburg", "Sacramento"};
-  const std::vector<std::string> counties = {"Montgomery", "Franklin", "Clermont", "Los Angeles", "Harris",
-                                             "Mecklenburg", "Miami-Dade", "Pinellas", "Sacramento"};
-  const std::vector<std::string> states = {"OH", "CA", "TX", "NC", "FL", "NY", "PA", "VA", "OR", "MN"};
+  const std::vector<std::string> streets = {
+      "I-70 E",    "Brice Rd", "State Route 32", "Miamisburg Centerville Rd",
+      "N Main St", "I-675 N",  "Westbelt Dr",    "Sawmill Rd",
+      "US-23 N"};
+  const std::vector<std::string> cities = {
+      "Dayton",  "Reynoldsburg", "Williamsburg", "Columbus",         "Los Angeles",
+      "Houston", "Charlotte",    "Miami",        "Saint Petersburg", "Sacramento"};
+  const std::vector<std::string> counties = {"Montgomery",  "Franklin", "Clermont",
+                                             "Los Angeles", "Harris",   "Mecklenburg",
+                                             "Miami-Dade",  "Pinellas", "Sacramento"};
+  const std::vector<std::string> states = {"OH", "CA", "TX", "NC", "FL",
+                                           "NY", "PA", "VA", "OR", "MN"};
   const std::vector<std::string> zones = {"US/Eastern", "US/Central", "US/Mountain", "US/Pacific"};
-  const std::vector<std::string> airports = {"KDAY", "KCMH", "KLUK", "KLAX", "KHOU", "KCLT", "KMIA", "KSAC"};
-  const std::vector<std::string> winds = {"Calm", "SW", "SSW", "WSW", "NW", "North", "Variable", "E", "S"};
-  const std::vector<std::string> conditions = {"Light Rain", "Overcast", "Mostly Cloudy", "Clear", "Fair",
-                                               "Light Snow", "Partly Cloudy", "Scattered Clouds", "Haze"};
+  const std::vector<std::string> airports = {"KDAY", "KCMH", "KLUK", "KLAX",
+                                             "KHOU", "KCLT", "KMIA", "KSAC"};
+  const std::vector<std::string> winds = {"Calm",  "SW",       "SSW", "WSW", "NW",
+                                          "North", "Variable", "E",   "S"};
+  const std::vector<std::string> conditions = {
+      "Light Rain", "Overcast",      "Mostly Cloudy",    "Clear", "Fair",
+      "Light Snow", "Partly Cloudy", "Scattered Clouds", "Haze"};
   const std::vector<std::string> day_night = {"Day", "Night"};
 
-  const int64_t first = 1454284800;  // 2016-02-01
+  const int64_t first = 1454284800;         // 2016-02-01
   const int64_t span = 1640995200 - first;  // to 2022-01-01
   for (int64_t r = 0; r < kRows; ++r) {
     const int64_t start = first + span * r / kRows + g.Int(0, 600);
@@ -115,7 +126,8 @@ std::shared_ptr<arrow::RecordBatch> AccidentsBatch() {
     str("Event", is_start ? "Start" : "End");
     f64("Stream_Time", g.Round(static_cast<double>(r) * 0.25 + g.Uniform(0, 0.25), 3));
     check(static_cast<arrow::Int32Builder&>(col("ID")).Append(static_cast<int32_t>(r + 1)));
-    check(static_cast<arrow::Int8Builder&>(col("Severity")).Append(static_cast<int8_t>(g.Int(1, 4))));
+    check(
+        static_cast<arrow::Int8Builder&>(col("Severity")).Append(static_cast<int8_t>(g.Int(1, 4))));
     ts("Start_Time", start);
     ts("End_Time", start + g.Int(1800, 6 * 3600));
     const double lat = g.Round(g.Uniform(25, 48), 6), lng = g.Round(g.Uniform(-124, -70), 6);
@@ -133,7 +145,8 @@ std::shared_ptr<arrow::RecordBatch> AccidentsBatch() {
     str("County", g.Pick(counties));
     str("State", g.Pick(states));
     str("Zipcode", g.Chance(0.5) ? std::to_string(g.Int(10000, 99999))
-                                 : std::to_string(g.Int(10000, 99999)) + "-" + std::to_string(g.Int(1000, 9999)));
+                                 : std::to_string(g.Int(10000, 99999)) + "-" +
+                                       std::to_string(g.Int(1000, 9999)));
     str("Country", "US");
     str("Timezone", g.Pick(zones), 0.01);
     str("Airport_Code", g.Pick(airports), 0.01);
@@ -147,12 +160,13 @@ std::shared_ptr<arrow::RecordBatch> AccidentsBatch() {
     f32("Wind_Speed(mph)", g.Round(g.Uniform(0, 30), 1), 0.15);
     f32("Precipitation(in)", g.Round(g.Uniform(0, 0.5), 2), 0.5);
     str("Weather_Condition", g.Pick(conditions), 0.1);
-    for (const char* name : {"Amenity", "Bump", "Crossing", "Give_Way", "Junction", "No_Exit", "Railway",
-                             "Roundabout", "Station", "Stop", "Traffic_Calming", "Traffic_Signal",
-                             "Turning_Loop"}) {
+    for (const char* name :
+         {"Amenity", "Bump", "Crossing", "Give_Way", "Junction", "No_Exit", "Railway", "Roundabout",
+          "Station", "Stop", "Traffic_Calming", "Traffic_Signal", "Turning_Loop"}) {
       flag(name, 0.08);
     }
-    for (const char* name : {"Sunrise_Sunset", "Civil_Twilight", "Nautical_Twilight", "Astronomical_Twilight"}) {
+    for (const char* name :
+         {"Sunrise_Sunset", "Civil_Twilight", "Nautical_Twilight", "Astronomical_Twilight"}) {
       str(name, g.Pick(day_night), 0.01);
     }
   }

@@ -26,10 +26,12 @@ bench_dataset() {
   echo "$path"
 }
 
-# Starts the benchmark broker (stopped on exit) and prints its address.
+# Starts the benchmark broker, stopped when the calling script exits, and sets
+# `brokers` to its address. Call it directly, not in $(...): the trap must be
+# set in the script's own shell.
 bench_broker() {
   trap '"$root/scripts/kafka-stop" --dir "$kafka_dir" >/dev/null 2>&1 || true' EXIT
-  "$root/scripts/kafka-start" --port "$bench_port" --dir "$kafka_dir"
+  brokers=$("$root/scripts/kafka-start" --port "$bench_port" --dir "$kafka_dir")
 }
 
 # create_topic BROKERS TOPIC PARTITIONS — with retention.ms=-1 (2016 timestamps).

@@ -9,7 +9,7 @@ accidents=${ACCIDENTS:-2845342}
 duration=60s
 [[ "${1:-}" == "--quick" ]] && accidents=${ACCIDENTS:-200000} && duration=10s
 data=$(bench_dataset "$accidents")
-brokers=$(bench_broker)
+bench_broker
 out="$work/replay_paced"
 mkdir -p "$out"
 

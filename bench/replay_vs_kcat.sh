@@ -3,7 +3,8 @@
 #
 # Both produce the same JSON lines (kcat reads them from a file that timecast
 # wrote with --sink file:, so the bytes are identical) with the same producer
-# settings: enable.idempotence=true, acks=all, linger.ms=5; one partition each.
+# settings: enable.idempotence=true, acks=all, linger.ms=5, a 64 MB producer
+# queue (timecast's default); one partition each.
 # timecast additionally decodes Parquet and encodes JSON while it sends.
 #
 # Usage: bench/replay_vs_kcat.sh [--quick]   (env RUNS=3, ACCIDENTS=2845342)
@@ -12,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 accidents=${ACCIDENTS:-2845342}
 runs=${RUNS:-3}
 [[ "${1:-}" == "--quick" ]] && accidents=${ACCIDENTS:-200000} && runs=${RUNS:-1}
-props=(-X enable.idempotence=true -X acks=all -X linger.ms=5)
+props=(-X enable.idempotence=true -X acks=all -X linger.ms=5 -X queue.buffering.max.kbytes=65536)
 
 data=$(bench_dataset "$accidents")
 lines="$data.jsonl"
@@ -23,7 +24,7 @@ if [[ ! -f "$lines" ]]; then
 fi
 rows=$(wc -l < "$lines")
 bytes=$(stat -c %s "$lines")
-brokers=$(bench_broker)
+bench_broker
 out="$work/replay_vs_kcat"
 mkdir -p "$out"
 

@@ -54,8 +54,9 @@ arrow::Status RunGenerateCommand(const GenerateCliOptions& o) {
   const auto began = std::chrono::steady_clock::now();
   ARROW_ASSIGN_OR_RAISE(dataset::GenerateResult result, dataset::GenerateDataset(options));
   const auto took = std::chrono::steady_clock::now() - began;
-  fmt::print(stderr, "generate: wrote {} rows ({} accidents) to {}, {}, in {}\n", result.rows,
-             result.accidents, o.output, FormatBytes(result.bytes),
+  fmt::print(stderr, "generate: wrote {} rows ({} accident{}) to {}, {}, in {}\n", result.rows,
+             result.accidents, result.accidents == 1 ? "" : "s", o.output,
+             FormatBytes(result.bytes),
              util::FormatDuration(std::chrono::duration_cast<util::Nanos>(took)));
   return arrow::Status::OK();
 }
@@ -68,6 +69,8 @@ CommandAction AddGenerateCommand(CLI::App& app) {
       "Accidents span 2016-02-08 .. 2021-12-31 with Kaggle-like growth, weekly and daily rhythm,\n"
       "places, weather and nulls. IDs are 1..N in Start_Time order. The same options and seed\n"
       "give byte-identical files; raw and --stream output of one seed hold the same accidents.\n"
+      "--stream also records timecast.earliest, timecast.latest, timecast.runtime_seconds,\n"
+      "timecast.time_column and timecast.event_column in the file's key-value metadata.\n"
       "The file is written under a temporary name and renamed when complete.\n"
       "--dirty (raw output only): ~0.5% rows with End_Time < Start_Time, ~0.1% null End_Time,\n"
       "~0.05% unparseable times in CSV (null times in Parquet). With --stream it is an error.");

@@ -42,6 +42,7 @@ struct ReplayOptions {
   std::optional<std::string> max_disorder;
   int loop = 1;
   std::string when_late = "burst";
+  std::string spin = "0";
 
   std::string format = "json";
   std::string tick = "100ms";
@@ -187,10 +188,9 @@ arrow::Result<OpenedInput> OpenInput(const ReplayOptions& o, const replay::RowFo
     source::ParquetSourceOptions options;
     options.time = row.time;
     options.columns = columns;
-    ARROW_ASSIGN_OR_RAISE(auto probe, source::ParquetSource::Open(files, options));
-    ARROW_RETURN_NOT_OK(parse_window(*probe->schema(), files[0]));
-    options.skip_before = plan.window.from;
     ARROW_ASSIGN_OR_RAISE(auto parquet, source::ParquetSource::Open(files, options));
+    ARROW_RETURN_NOT_OK(parse_window(*parquet->schema(), files[0]));
+    if (plan.window.from) parquet->SkipBefore(*plan.window.from);
     ARROW_ASSIGN_OR_RAISE(plan.span, DatasetSpan(files, *parquet, row.time, span_required));
     if (row.timestamp == replay::TimestampMode::kColumn) {
       ARROW_ASSIGN_OR_RAISE(opened.timestamp_range,
@@ -254,6 +254,9 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
     kafka.config.Set("acks", "all");
     kafka.config.Set("linger.ms", "5");
     kafka.config.Set("message.timeout.ms", "60000");
+    // Values are not copied into librdkafka, so its queue holds our batches:
+    // 64 MB of them keeps the producer saturated and memory bounded.
+    kafka.config.Set("queue.buffering.max.kbytes", "65536");
     for (const auto& file : o.property_files) ARROW_RETURN_NOT_OK(kafka.config.LoadFile(file));
     for (const auto& pair : o.properties) ARROW_RETURN_NOT_OK(kafka.config.SetPair(pair));
     ARROW_ASSIGN_OR_RAISE(util::Nanos connect, util::ParseDuration(o.connect_timeout));
@@ -271,7 +274,8 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
     ARROW_ASSIGN_OR_RAISE(sink, replay::StreamSink::Open(o.sink));
   }
 
-  clock::MonotonicClock wall_clock;
+  ARROW_ASSIGN_OR_RAISE(util::Nanos spin, util::ParseDuration(o.spin));
+  clock::MonotonicClock wall_clock(spin);
   std::optional<replay::TerminalProgress> progress;
   if (!o.quiet && isatty(STDERR_FILENO)) progress.emplace(converter, plan.span);
   replay::ReplayContext context;
@@ -332,6 +336,10 @@ CommandAction AddReplayCommand(CLI::App& app) {
   pacing->add_option("--max-disorder", o->max_disorder,
                      "Reorder rows out of time order by up to this much dataset time");
   pacing->add_option("--loop", o->loop, "Replay the data this many times (0: until stopped)")
+      ->capture_default_str();
+  pacing->add_option("--spin", o->spin,
+                     "Busy-wait this long before each deadline instead of sleeping (e.g. 50us): "
+                     "less lateness, more CPU")
       ->capture_default_str();
   pacing->add_option("--when-late", o->when_late,
                      "When behind: burst (catch up) or shift (slide the clock)")

@@ -18,12 +18,12 @@ class Clock {
   virtual void SleepUntil(Nanos deadline) = 0;
 };
 
-// CLOCK_MONOTONIC with clock_nanosleep(TIMER_ABSTIME). Sets the thread's timer
-// slack to 1 ns on first use and spins for the last `spin` before a deadline,
-// because the kernel wakes a sleeper 50-60 us late on this kind of machine.
+// CLOCK_MONOTONIC with clock_nanosleep(TIMER_ABSTIME), the thread's timer
+// slack set to 1 ns. With `spin`, the last stretch before a deadline is
+// busy-waited instead, trading a core for the kernel's wake-up latency.
 class MonotonicClock final : public Clock {
  public:
-  explicit MonotonicClock(Nanos spin = std::chrono::microseconds(50));
+  explicit MonotonicClock(Nanos spin = Nanos(0));
   Nanos Now() override;
   void SleepUntil(Nanos deadline) override;
 

@@ -538,78 +538,18 @@ constexpr StateSpec kStates[] = {
 // clang-format on
 
 // Names of local streets and cross streets.
-constexpr std::array<std::string_view, 72> kStreetNames = {"Main",
-                                                           "Oak",
-                                                           "Maple",
-                                                           "Pine",
-                                                           "Cedar",
-                                                           "Elm",
-                                                           "Washington",
-                                                           "Lincoln",
-                                                           "Jefferson",
-                                                           "Park",
-                                                           "Lake",
-                                                           "Hill",
-                                                           "Broadway",
-                                                           "Market",
-                                                           "Church",
-                                                           "Center",
-                                                           "Mill",
-                                                           "Spring",
-                                                           "River",
-                                                           "Sunset",
-                                                           "Foothill",
-                                                           "Mission",
-                                                           "Valley",
-                                                           "Ridge",
-                                                           "Highland",
-                                                           "Forest",
-                                                           "College",
-                                                           "Grand",
-                                                           "Madison",
-                                                           "Franklin",
-                                                           "Jackson",
-                                                           "Adams",
-                                                           "Harrison",
-                                                           "Walnut",
-                                                           "Chestnut",
-                                                           "Willow",
-                                                           "Magnolia",
-                                                           "Peachtree",
-                                                           "Colonial",
-                                                           "Airport",
-                                                           "Industrial",
-                                                           "Commerce",
-                                                           "Meadow",
-                                                           "Orchard",
-                                                           "Vine",
-                                                           "Union",
-                                                           "Liberty",
-                                                           "Central",
-                                                           "Western",
-                                                           "Victory",
-                                                           "Sherman",
-                                                           "Ventura",
-                                                           "Martin Luther King Jr",
-                                                           "Fairview",
-                                                           "Greenwood",
-                                                           "Kingston",
-                                                           "Bay",
-                                                           "Harbor",
-                                                           "Canyon",
-                                                           "Mountain View",
-                                                           "Summit",
-                                                           "Prospect",
-                                                           "Belmont",
-                                                           "Woodland",
-                                                           "Glenwood",
-                                                           "Riverside",
-                                                           "Lakeshore",
-                                                           "Beach",
-                                                           "Dixie",
-                                                           "Atlantic",
-                                                           "Pacific",
-                                                           "University"};
+// clang-format off
+constexpr std::array<std::string_view, 72> kStreetNames = {
+    "Main", "Oak", "Maple", "Pine", "Cedar", "Elm", "Washington", "Lincoln", "Jefferson", "Park",
+    "Lake", "Hill", "Broadway", "Market", "Church", "Center", "Mill", "Spring", "River", "Sunset",
+    "Foothill", "Mission", "Valley", "Ridge", "Highland", "Forest", "College", "Grand", "Madison",
+    "Franklin", "Jackson", "Adams", "Harrison", "Walnut", "Chestnut", "Willow", "Magnolia",
+    "Peachtree", "Colonial", "Airport", "Industrial", "Commerce", "Meadow", "Orchard", "Vine",
+    "Union", "Liberty", "Central", "Western", "Victory", "Sherman", "Ventura",
+    "Martin Luther King Jr", "Fairview", "Greenwood", "Kingston", "Bay", "Harbor", "Canyon",
+    "Mountain View", "Summit", "Prospect", "Belmont", "Woodland", "Glenwood", "Riverside",
+    "Lakeshore", "Beach", "Dixie", "Atlantic", "Pacific", "University"};
+// clang-format on
 
 struct StreetType {
   std::string_view name;
@@ -660,7 +600,7 @@ constexpr std::array<std::string_view, 16> kCompass = {"N",  "NNE", "NE", "ENE",
 // The places, indexed once: cities grouped by state, highways split.
 struct Highway {
   std::string_view name;
-  bool east_west;  // even-numbered interstates run east-west
+  bool east_west;  // even-numbered routes run east-west, odd ones north-south
 };
 
 struct City {
@@ -682,6 +622,8 @@ struct Places {
   WeightedPicker state_picker;
   WeightedPicker street_type_picker;
   WeightedPicker weather_picker;
+  const WeatherSpec* light_rain = nullptr;
+  const WeatherSpec* light_snow = nullptr;
 };
 
 double ZoneMeridian(std::string_view timezone) {
@@ -734,7 +676,11 @@ const Places& GetPlaces() {
     for (const auto& type : kStreetTypes) weights.push_back(type.weight);
     p.street_type_picker = WeightedPicker(weights);
     weights.clear();
-    for (const auto& weather : kWeather) weights.push_back(weather.weight);
+    for (const auto& weather : kWeather) {
+      weights.push_back(weather.weight);
+      if (weather.name == "Light Rain") p.light_rain = &weather;
+      if (weather.name == "Light Snow") p.light_snow = &weather;
+    }
     p.weather_picker = WeightedPicker(weights);
     return p;
   }();
@@ -1029,8 +975,8 @@ class AccidentFactory {
     for (int i = 0; i < count; ++i) out.push_back(static_cast<char>('0' + rng_.Below(10)));
   }
 
-  std::string_view Pick(const std::vector<Highway>& highways) {
-    return highways[static_cast<size_t>(rng_.Below(static_cast<int64_t>(highways.size())))].name;
+  const Highway& Pick(const std::vector<Highway>& highways) {
+    return highways[static_cast<size_t>(rng_.Below(static_cast<int64_t>(highways.size())))];
   }
 
   // A local street name such as "Foothill Blvd", "N 12th St" or "Oak Ave".
@@ -1074,10 +1020,10 @@ class AccidentFactory {
     a->on_highway = rng_.Chance(0.38);
     if (a->on_highway) {
       // A highway: Street "I-5 N", descriptions name the direction of travel.
-      const std::string_view road = Pick(state.highways);
-      const bool east_west = RunsEastWest(road);
+      const Highway& highway = Pick(state.highways);
+      const std::string_view road = highway.name;
       const bool first_way = rng_.Chance(0.5);
-      const char dir = east_west ? (first_way ? 'E' : 'W') : (first_way ? 'N' : 'S');
+      const char dir = highway.east_west ? (first_way ? 'E' : 'W') : (first_way ? 'N' : 'S');
       const std::string_view bound = dir == 'E'   ? "Eastbound"
                                      : dir == 'W' ? "Westbound"
                                      : dir == 'N' ? "Northbound"
@@ -1193,8 +1139,9 @@ class AccidentFactory {
                                rng_.Normal(0, 6);
 
     const WeatherSpec* weather = &kWeather[places_.weather_picker.Pick(rng_)];
-    if (weather->sky == Sky::kSnow && temperature >= 36) weather = &kWeather[9];  // Light Rain
-    if (weather->sky == Sky::kRain && temperature < 30) weather = &kWeather[13];  // Light Snow
+    // No snow when warm, no rain in hard frost.
+    if (weather->sky == Sky::kSnow && temperature >= 36) weather = places_.light_rain;
+    if (weather->sky == Sky::kRain && temperature < 30) weather = places_.light_snow;
     const Sky sky = weather->sky;
     const bool wet = sky == Sky::kRain || sky == Sky::kSnow || sky == Sky::kStorm;
 

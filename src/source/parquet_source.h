@@ -52,6 +52,10 @@ class ParquetSource final : public BatchSource {
 
   int64_t total_rows() const;
 
+  // Skips row groups whose time statistics end before `time` (dataset ns);
+  // takes effect for row groups not yet opened. Needs options.time.
+  void SkipBefore(int64_t time) { options_.skip_before = time; }
+
  private:
   struct File;
   ParquetSource() = default;

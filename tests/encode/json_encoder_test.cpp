@@ -144,8 +144,8 @@ TEST(JsonEncoder, WritesOneObjectPerRowWithEveryKey) {
   const auto batch = BatchOf({{"a", ArrayOf(arrow::int64(), "[1, 2]")},
                               {"b", ArrayOf(arrow::utf8(), R"(["x", null])")},
                               {"c", ArrayOf(arrow::int32(), "[null, 3]")}});
-  EXPECT_EQ(Rows(*batch), (std::vector<std::string>{R"({"a":1,"b":"x","c":null})",
-                                                    R"({"a":2,"b":null,"c":3})"}));
+  EXPECT_EQ(Rows(*batch),
+            (std::vector<std::string>{R"({"a":1,"b":"x","c":null})", R"({"a":2,"b":null,"c":3})"}));
 }
 
 TEST(JsonEncoder, AppendsRowsToWhatTheBufferHolds) {
@@ -193,13 +193,14 @@ TEST(JsonEncoder, WritesIntegersExactly) {
 }
 
 TEST(JsonEncoder, WritesDoublesInShortestRoundTripForm) {
-  const std::vector<double> values = {0.1,  1e-300, 5e-324, 1.7976931348623157e308, -0.0, 0.0,
-                                      3.0,  -2.5,   1e21,   123456.789, 1e7,        1234567.0,
-                                      1e-5, 0.001,  -117.123456, 39.865147};
+  const std::vector<double> values = {0.1,  1e-300,     5e-324,      1.7976931348623157e308,
+                                      -0.0, 0.0,        3.0,         -2.5,
+                                      1e21, 123456.789, 1e7,         1234567.0,
+                                      1e-5, 0.001,      -117.123456, 39.865147};
   EXPECT_EQ(Values(Build<arrow::DoubleBuilder>(values)),
-            (std::vector<std::string>{"0.1", "1e-300", "5e-324", "1.7976931348623157e+308",
-                                      "-0.0", "0", "3", "-2.5", "1e+21", "123456.789", "1e+07",
-                                      "1234567", "1e-05", "0.001", "-117.123456", "39.865147"}));
+            (std::vector<std::string>{"0.1", "1e-300", "5e-324", "1.7976931348623157e+308", "-0.0",
+                                      "0", "3", "-2.5", "1e+21", "123456.789", "1e+07", "1234567",
+                                      "1e-05", "0.001", "-117.123456", "39.865147"}));
 }
 
 // Integer literals past the int64 range break parsers (simdjson rejects them).
@@ -212,8 +213,8 @@ TEST(JsonEncoder, WritesHugeDoublesWithAnExponent) {
 }
 
 TEST(JsonEncoder, WritesFloatsAsFloats) {
-  const std::vector<float> values = {0.1f, 36.9f, 29.92f, -0.0f, 16777216.0f, 1e-45f, 3.4028235e38f,
-                                     100.0f, 1e6f, 0.3f};
+  const std::vector<float> values = {0.1f,   36.9f,         29.92f, -0.0f, 16777216.0f,
+                                     1e-45f, 3.4028235e38f, 100.0f, 1e6f,  0.3f};
   EXPECT_EQ(Values(Build<arrow::FloatBuilder>(values)),
             (std::vector<std::string>{"0.1", "36.9", "29.92", "-0.0", "16777216", "1e-45",
                                       "3.4028235e+38", "100", "1e+06", "0.3"}));
@@ -267,12 +268,32 @@ TEST(JsonEncoder, FloatingPointTextEqualsToChars) {
   }
 }
 
+// Float columns repeat values; the writer caches texts by bit pattern. Many
+// distinct values cycling (more than the cache holds, colliding) must each
+// keep their own text.
+TEST(JsonEncoder, RepeatedFloatsKeepTheirText) {
+  std::vector<float> distinct;
+  for (int i = 0; i < 1500; ++i) distinct.push_back(static_cast<float>(i - 700) / 10.0f);
+  distinct.push_back(-0.0f);
+  distinct.push_back(0.0f);
+  distinct.push_back(1.17549435e-38f);  // longer than the cached texts
+  std::vector<float> values;
+  std::mt19937 rng(8);
+  for (int i = 0; i < 30000; ++i) values.push_back(distinct[rng() % distinct.size()]);
+  const auto texts = Texts(Build<arrow::FloatBuilder>(values));
+  const auto json = Values(Build<arrow::FloatBuilder>(values));
+  for (size_t i = 0; i < values.size(); ++i) {
+    ASSERT_EQ(texts[i], ExpectedFloatText(values[i])) << i;
+    ASSERT_EQ(json[i], ExpectedFloatText(values[i])) << i;
+  }
+}
+
 TEST(JsonEncoder, WritesHalfFloatsThroughFloat) {
   arrow::HalfFloatBuilder builder;
   // 1.5, -2, 65504 (largest half), +Inf
-  ASSERT_TRUE(builder.AppendValues({uint16_t{0x3E00}, uint16_t{0xC000}, uint16_t{0x7BFF},
-                                    uint16_t{0x7C00}})
-                  .ok());
+  ASSERT_TRUE(
+      builder.AppendValues({uint16_t{0x3E00}, uint16_t{0xC000}, uint16_t{0x7BFF}, uint16_t{0x7C00}})
+          .ok());
   EncodeStats stats;
   EXPECT_EQ(Values(builder.Finish().ValueOrDie(), &stats),
             (std::vector<std::string>{"1.5", "-2", "65504", "null"}));
@@ -289,10 +310,11 @@ TEST(JsonEncoder, WritesDecimalsExactly) {
                                       "-99999999999999999999999999999999999999", "0"}));
   EXPECT_EQ(Values(arrow::decimal128(38, 38), R"(["0.00000000000000000000000000000000000001"])"),
             std::vector<std::string>{"0.00000000000000000000000000000000000001"});
-  EXPECT_EQ(Values(arrow::decimal256(76, 10),
-                   R"(["-123456789012345678901234567890123456789012345678901234567890.1234567890"])"),
-            std::vector<std::string>{
-                "-123456789012345678901234567890123456789012345678901234567890.1234567890"});
+  EXPECT_EQ(
+      Values(arrow::decimal256(76, 10),
+             R"(["-123456789012345678901234567890123456789012345678901234567890.1234567890"])"),
+      std::vector<std::string>{
+          "-123456789012345678901234567890123456789012345678901234567890.1234567890"});
   EXPECT_EQ(Values(arrow::decimal32(9, 3), R"(["-123456.789", "0.001"])"),
             (std::vector<std::string>{"-123456.789", "0.001"}));
   EXPECT_EQ(Values(arrow::decimal64(18, 4), R"(["-12345678901234.5678", "7.0000"])"),
@@ -332,15 +354,14 @@ TEST(JsonEncoder, WritesNullTypeAsNull) {
 // --- Strings and bytes --------------------------------------------------------
 
 TEST(JsonEncoder, EscapesStrings) {
-  const auto values = Values(StringsOf({std::string("plain"), std::string(""),
-                                        std::string("say \"hi\""), std::string("back\\slash"),
-                                        std::string("\b\f\n\r\t"), std::string("\x01\x1f\x7f", 3),
-                                        std::string("nul\0byte", 8), std::string("/ stays"),
-                                        std::nullopt}));
-  EXPECT_EQ(values, (std::vector<std::string>{
-                        R"("plain")", R"("")", R"("say \"hi\"")", R"("back\\slash")",
-                        R"("\b\f\n\r\t")", "\"\\u0001\\u001f\x7f\"", R"("nul\u0000byte")",
-                        R"("/ stays")", "null"}));
+  const auto values = Values(StringsOf(
+      {std::string("plain"), std::string(""), std::string("say \"hi\""), std::string("back\\slash"),
+       std::string("\b\f\n\r\t"), std::string("\x01\x1f\x7f", 3), std::string("nul\0byte", 8),
+       std::string("/ stays"), std::nullopt}));
+  EXPECT_EQ(values,
+            (std::vector<std::string>{R"("plain")", R"("")", R"("say \"hi\"")", R"("back\\slash")",
+                                      R"("\b\f\n\r\t")", "\"\\u0001\\u001f\x7f\"",
+                                      R"("nul\u0000byte")", R"("/ stays")", "null"}));
 }
 
 TEST(JsonEncoder, PassesValidUtf8Through) {
@@ -355,7 +376,7 @@ TEST(JsonEncoder, ReplacesInvalidUtf8AndCountsValues) {
   EncodeStats stats;
   const auto values =
       Values(StringsOf({std::string("\xC3\x28"), std::string("\xF0\x9F\x98"),
-                        std::string("a\xFF" "b"), std::string("\xED\xA0\x80"),
+                        std::string("a\xFF") + "b", std::string("\xED\xA0\x80"),
                         std::string("ok \xC3\xA9 then \xC0\xAF\n and \xF4\x90\x80\x80"),
                         std::string("fine")}),
              &stats);
@@ -378,13 +399,27 @@ std::string ReferenceEscape(const std::string& s) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20) {
             char buffer[8];
@@ -450,9 +485,9 @@ std::string ReferenceEscape(const std::string& s) {
 
 TEST(JsonEncoder, EscapingAgreesWithAByteAtATimeReference) {
   // Every special byte at every position of strings around the 8-byte word size.
-  const std::vector<std::string> specials = {"\"", "\\", "\n", std::string(1, '\0'), "\x1f",
-                                             "\xC3\xA9", "\xF0\x9F\x98\x80", "\xFF", "\xC3",
-                                             "\xE2\x82"};
+  const std::vector<std::string> specials = {
+      "\"",   "\\",   "\n",      std::string(1, '\0'), "\x1f", "\xC3\xA9", "\xF0\x9F\x98\x80",
+      "\xFF", "\xC3", "\xE2\x82"};
   std::vector<std::optional<std::string>> inputs;
   for (size_t length = 0; length <= 20; ++length) {
     for (size_t position = 0; position <= length; ++position) {
@@ -464,8 +499,8 @@ TEST(JsonEncoder, EscapingAgreesWithAByteAtATimeReference) {
     }
   }
   std::mt19937_64 rng(3);
-  const std::string alphabet = std::string("abc \"\\\n\t\x01\x7f\x80\xBF\xC2\xC3\xA9\xE0\xED\xA0\x9F"
-                                           "\xF0\xF4\x90\x8F\xFF", 26);
+  const std::string alphabet =
+      "abc \"\\\n\t\x01\x7f\x80\xBF\xC2\xC3\xA9\xE0\xED\xA0\x9F\xF0\xF4\x90\x8F\xFF";
   for (int i = 0; i < 20000; ++i) {
     std::string s(rng() % 40, ' ');
     for (auto& c : s) c = alphabet[rng() % alphabet.size()];
@@ -484,7 +519,7 @@ TEST(JsonEncoder, EscapingAgreesWithAByteAtATimeReference) {
 // of exactly its size.
 TEST(JsonEncoder, EscapingAgreesWithTheReferenceWithoutBufferPadding) {
   std::mt19937_64 rng(4);
-  const std::string alphabet = std::string("abcdefgh \"\\\n\x01\x7f\xC3\xA9\xF0\x9F\x98\x80\xFF", 21);
+  const std::string alphabet = "abcdefgh \"\\\n\x01\x7f\xC3\xA9\xF0\x9F\x98\x80\xFF";
   for (int i = 0; i < 3000; ++i) {
     std::string s(rng() % 40, ' ');
     for (auto& c : s) c = alphabet[rng() % alphabet.size()];
@@ -502,8 +537,8 @@ TEST(JsonEncoder, EscapingAgreesWithTheReferenceWithoutBufferPadding) {
 TEST(JsonEncoder, WritesLargeStringsAndStringViews) {
   const std::string long_text = "a string longer than twelve bytes, \"quoted\"";
   const std::string json = R"(["short", null, "a string longer than twelve bytes, \"quoted\""])";
-  const std::vector<std::string> expected = {
-      R"("short")", "null", R"("a string longer than twelve bytes, \"quoted\"")"};
+  const std::vector<std::string> expected = {R"("short")", "null",
+                                             R"("a string longer than twelve bytes, \"quoted\"")"};
   EXPECT_EQ(Values(arrow::large_utf8(), json), expected);
   EXPECT_EQ(Values(arrow::utf8_view(), json), expected);
 }
@@ -529,18 +564,18 @@ std::vector<std::string> TimestampValues(arrow::TimeUnit::type unit, const std::
 
 TEST(JsonEncoder, WritesNaiveTimestampsAsStored) {
   using arrow::TimeUnit;
-  EXPECT_EQ(TimestampValues(TimeUnit::SECOND, "", "[0, 1609459199, -1, -86401, null]"),
-            (std::vector<std::string>{
-                R"("1970-01-01T00:00:00")", R"("2020-12-31T23:59:59")",
-                R"("1969-12-31T23:59:59")", R"("1969-12-30T23:59:59")", "null"}));
-  EXPECT_EQ(TimestampValues(TimeUnit::MILLI, "", "[1609459200123, 1609459200100, -1]"),
-            (std::vector<std::string>{R"("2021-01-01T00:00:00.123")",
-                                      R"("2021-01-01T00:00:00.100")",
-                                      R"("1969-12-31T23:59:59.999")"}));
-  EXPECT_EQ(TimestampValues(TimeUnit::MICRO, "", "[1000, 1234, 1001000, 5000000]"),
-            (std::vector<std::string>{
-                R"("1970-01-01T00:00:00.001")", R"("1970-01-01T00:00:00.001234")",
-                R"("1970-01-01T00:00:01.001")", R"("1970-01-01T00:00:05")"}));
+  EXPECT_EQ(
+      TimestampValues(TimeUnit::SECOND, "", "[0, 1609459199, -1, -86401, null]"),
+      (std::vector<std::string>{R"("1970-01-01T00:00:00")", R"("2020-12-31T23:59:59")",
+                                R"("1969-12-31T23:59:59")", R"("1969-12-30T23:59:59")", "null"}));
+  EXPECT_EQ(
+      TimestampValues(TimeUnit::MILLI, "", "[1609459200123, 1609459200100, -1]"),
+      (std::vector<std::string>{R"("2021-01-01T00:00:00.123")", R"("2021-01-01T00:00:00.100")",
+                                R"("1969-12-31T23:59:59.999")"}));
+  EXPECT_EQ(
+      TimestampValues(TimeUnit::MICRO, "", "[1000, 1234, 1001000, 5000000]"),
+      (std::vector<std::string>{R"("1970-01-01T00:00:00.001")", R"("1970-01-01T00:00:00.001234")",
+                                R"("1970-01-01T00:00:01.001")", R"("1970-01-01T00:00:05")"}));
   EXPECT_EQ(TimestampValues(TimeUnit::NANO, "",
                             "[1, 1000, 1000000, 1500000000, -1, 1583020800000000000, "
                             "1456704000123456789]"),
@@ -564,9 +599,8 @@ TEST(JsonEncoder, WritesZonedTimestampsAsUtcInstants) {
 TEST(JsonEncoder, WritesYearsBeyondFourDigitsWithSign) {
   EXPECT_EQ(TimestampValues(arrow::TimeUnit::SECOND, "",
                             "[253402300799, 253402300800, -62167219200, -62167219201]"),
-            (std::vector<std::string>{
-                R"("9999-12-31T23:59:59")", R"("+10000-01-01T00:00:00")",
-                R"("0000-01-01T00:00:00")", R"("-0001-12-31T23:59:59")"}));
+            (std::vector<std::string>{R"("9999-12-31T23:59:59")", R"("+10000-01-01T00:00:00")",
+                                      R"("0000-01-01T00:00:00")", R"("-0001-12-31T23:59:59")"}));
 }
 
 // Against the standard library's calendar, for random instants over the ns range.
@@ -628,18 +662,18 @@ TEST(JsonEncoder, WritesDatesAndTimes) {
 // --- Dictionary and nested -------------------------------------------------------
 
 TEST(JsonEncoder, WritesDictionaryValues) {
-  const auto array = arrow::json::DictArrayFromJSONString(
-                         arrow::dictionary(arrow::int8(), arrow::utf8()), "[0, 1, null, 0, 2]",
-                         R"(["a", "b\"", null])")
-                         .ValueOrDie();
+  const auto array =
+      arrow::json::DictArrayFromJSONString(arrow::dictionary(arrow::int8(), arrow::utf8()),
+                                           "[0, 1, null, 0, 2]", R"(["a", "b\"", null])")
+          .ValueOrDie();
   EXPECT_EQ(Values(array),
             (std::vector<std::string>{R"("a")", R"("b\"")", "null", R"("a")", "null"}));
-  EXPECT_EQ(Texts(array), (std::vector<std::optional<std::string>>{
-                              "a", "b\"", std::nullopt, "a", std::nullopt}));
-  const auto numbers = arrow::json::DictArrayFromJSONString(
-                           arrow::dictionary(arrow::uint32(), arrow::float64()), "[1, 0]",
-                           "[0.5, 2.25]")
-                           .ValueOrDie();
+  EXPECT_EQ(Texts(array),
+            (std::vector<std::optional<std::string>>{"a", "b\"", std::nullopt, "a", std::nullopt}));
+  const auto numbers =
+      arrow::json::DictArrayFromJSONString(arrow::dictionary(arrow::uint32(), arrow::float64()),
+                                           "[1, 0]", "[0.5, 2.25]")
+          .ValueOrDie();
   EXPECT_EQ(Values(numbers), (std::vector<std::string>{"2.25", "0.5"}));
 }
 
@@ -656,9 +690,9 @@ TEST(JsonEncoder, WritesListsAsArrays) {
 }
 
 TEST(JsonEncoder, WritesStructsAsObjects) {
-  const auto type = arrow::struct_({arrow::field("a", arrow::int32()),
-                                    arrow::field("b\"q", arrow::utf8()),
-                                    arrow::field("t", arrow::timestamp(arrow::TimeUnit::SECOND))});
+  const auto type =
+      arrow::struct_({arrow::field("a", arrow::int32()), arrow::field("b\"q", arrow::utf8()),
+                      arrow::field("t", arrow::timestamp(arrow::TimeUnit::SECOND))});
   EXPECT_EQ(Values(type, R"([{"a": 1, "b\"q": "x", "t": 0}, null, {"a": null, "b\"q": null,
                              "t": null}])"),
             (std::vector<std::string>{R"({"a":1,"b\"q":"x","t":"1970-01-01T00:00:00"})", "null",
@@ -667,15 +701,14 @@ TEST(JsonEncoder, WritesStructsAsObjects) {
 }
 
 TEST(JsonEncoder, WritesStringKeyedMapsAsObjects) {
-  EXPECT_EQ(Values(arrow::map(arrow::utf8(), arrow::int64()),
-                   R"([[["k", 1], ["j\n", null]], null, []])"),
-            (std::vector<std::string>{R"({"k":1,"j\n":null})", "null", "{}"}));
+  EXPECT_EQ(
+      Values(arrow::map(arrow::utf8(), arrow::int64()), R"([[["k", 1], ["j\n", null]], null, []])"),
+      (std::vector<std::string>{R"({"k":1,"j\n":null})", "null", "{}"}));
 }
 
 TEST(JsonEncoder, WritesOtherMapsAsKeyValueArrays) {
   EXPECT_EQ(Values(arrow::map(arrow::int32(), arrow::utf8()), R"([[[1, "a"], [2, null]], []])"),
-            (std::vector<std::string>{R"([{"key":1,"value":"a"},{"key":2,"value":null}])",
-                                      "[]"}));
+            (std::vector<std::string>{R"([{"key":1,"value":"a"},{"key":2,"value":null}])", "[]"}));
 }
 
 TEST(JsonEncoder, WritesExtensionArraysAsTheirStorage) {
@@ -701,10 +734,10 @@ TEST(JsonEncoder, HonoursOffsetsOfSlicedBatches) {
                      R"([{"x": 1}, {"x": 2}, null, {"x": 4}])")},
       {"m", ArrayOf(arrow::map(arrow::utf8(), arrow::int8()),
                     R"([[["a", 1]], [["b", 2], ["c", 3]], null, []])")},
-      {"dict", arrow::json::DictArrayFromJSONString(
-                   arrow::dictionary(arrow::int16(), arrow::utf8()), "[0, 1, null, 1]",
-                   R"(["p", "q"])")
-                   .ValueOrDie()},
+      {"dict",
+       arrow::json::DictArrayFromJSONString(arrow::dictionary(arrow::int16(), arrow::utf8()),
+                                            "[0, 1, null, 1]", R"(["p", "q"])")
+           .ValueOrDie()},
   });
   const auto full = Rows(*batch);
   ASSERT_EQ(full.size(), 4u);
@@ -743,8 +776,8 @@ TEST(JsonEncoder, HonoursOffsetsOfSlicedChildren) {
 
 TEST(JsonEncoder, RejectsTypesWithoutJsonEncoding) {
   const auto unions = arrow::dense_union({arrow::field("i", arrow::int32())});
-  auto result = JsonEncoder::Make(arrow::schema({arrow::field("ok", arrow::int32()),
-                                                 arrow::field("u", unions)}));
+  auto result = JsonEncoder::Make(
+      arrow::schema({arrow::field("ok", arrow::int32()), arrow::field("u", unions)}));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(util::ExitCodeOf(result.status()), util::ExitCode::kUsage);
   EXPECT_EQ(result.status().message(),
@@ -758,11 +791,11 @@ TEST(JsonEncoder, RejectsTypesWithoutJsonEncoding) {
 }
 
 TEST(JsonEncoder, BindRejectsBatchesOfAnotherSchema) {
-  auto encoder =
-      JsonEncoder::Make(arrow::schema({arrow::field("a", arrow::int32())})).ValueOrDie();
+  auto encoder = JsonEncoder::Make(arrow::schema({arrow::field("a", arrow::int32())})).ValueOrDie();
   EXPECT_FALSE(encoder->Bind(*BatchOf({{"a", ArrayOf(arrow::int64(), "[1]")}})).ok());
-  EXPECT_FALSE(encoder->Bind(*BatchOf({{"a", ArrayOf(arrow::int32(), "[1]")},
-                                       {"b", ArrayOf(arrow::int32(), "[1]")}}))
+  EXPECT_FALSE(encoder
+                   ->Bind(*BatchOf({{"a", ArrayOf(arrow::int32(), "[1]")},
+                                    {"b", ArrayOf(arrow::int32(), "[1]")}}))
                    .ok());
   EXPECT_TRUE(encoder->Bind(*BatchOf({{"a", ArrayOf(arrow::int32(), "[1]")}})).ok());
 }
@@ -778,9 +811,9 @@ TEST(JsonEncoder, AppendCellTextWritesKeyText) {
             std::vector<std::optional<std::string>>{"true"});
   EXPECT_EQ(Texts(ArrayOf(arrow::binary(), R"(["raw"])")),
             std::vector<std::optional<std::string>>{"raw"});
-  EXPECT_EQ(Texts(ArrayOf(arrow::timestamp(arrow::TimeUnit::NANO), "[1456704000123456789, null]")),
-            (std::vector<std::optional<std::string>>{"2016-02-29T00:00:00.123456789",
-                                                     std::nullopt}));
+  EXPECT_EQ(
+      Texts(ArrayOf(arrow::timestamp(arrow::TimeUnit::NANO), "[1456704000123456789, null]")),
+      (std::vector<std::optional<std::string>>{"2016-02-29T00:00:00.123456789", std::nullopt}));
   EXPECT_EQ(Texts(ArrayOf(arrow::timestamp(arrow::TimeUnit::SECOND, "UTC"), "[0]")),
             std::vector<std::optional<std::string>>{"1970-01-01T00:00:00Z"});
   EXPECT_EQ(Texts(ArrayOf(arrow::date32(), "[0]")),
@@ -808,9 +841,15 @@ TEST(JsonEncoder, EveryRowParsesBackToTheArrowValues) {
   arrow::FloatBuilder floats;
   arrow::BooleanBuilder bools;
   arrow::StringBuilder strings;
-  const std::vector<double> special = {0.1, 1e-300, 5e-324, 1.7976931348623157e308, -0.0,
-                                       2.2250738585072014e-308, 9007199254740993.0, 1e22};
-  const std::string pieces[] = {"a", "\"", "\\", "\n", "\x01", "\xC3\xA9", "\xF0\x9F\x98\x80",
+  const std::vector<double> special = {0.1,
+                                       1e-300,
+                                       5e-324,
+                                       1.7976931348623157e308,
+                                       -0.0,
+                                       2.2250738585072014e-308,
+                                       9007199254740993.0,
+                                       1e22};
+  const std::string pieces[] = {"a",     "\"", "\\",  "\n", "\x01", "\xC3\xA9", "\xF0\x9F\x98\x80",
                                 "text ", "\t", "\x7f"};
   for (int r = 0; r < rows; ++r) {
     const bool null = r % 11 == 0;
