@@ -13,7 +13,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "encode/byte_buffer.h"
@@ -36,7 +35,8 @@ class JsonEncoder {
   ~JsonEncoder();
 
   // Points the encoder at a batch of the schema given to Make(). The batch
-  // must outlive the AppendRow/AppendCellText calls that follow.
+  // must outlive the AppendRow/AppendCellText calls that follow. Fails when
+  // the batch's column types differ from the schema's.
   arrow::Status Bind(const arrow::RecordBatch& batch);
 
   // Appends row `row` of the bound batch as one JSON object.
@@ -44,7 +44,8 @@ class JsonEncoder {
 
   // Appends the text form of one cell, for Kafka keys and headers: strings as
   // their raw UTF-8 bytes, timestamps as ISO-8601 without quotes, other values
-  // as in JSON. Returns false (appending nothing) when the cell is null.
+  // as in JSON. Returns false (appending nothing) when the cell is null, or a
+  // NaN or infinite float.
   bool AppendCellText(int column, int64_t row, ByteBuffer* out);
 
   const EncodeStats& stats() const { return stats_; }

@@ -67,4 +67,9 @@ arrow::Result<ConfPtr> Config::Build() const {
   return conf;
 }
 
+Config WithQuietLogs(Config config) {
+  if (!config.Get("log_level")) config.Set("log_level", "3");
+  return config;
+}
+
 }  // namespace timecast::kafka

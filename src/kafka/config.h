@@ -42,4 +42,9 @@ class Config {
   std::vector<std::pair<std::string, std::string>> entries_;
 };
 
+// `config` with librdkafka's log_level at errors (3) unless it sets one: its
+// warnings (a coordinator still loading, a retried request) are routine, and
+// anything that matters reaches the user as an error of ours.
+Config WithQuietLogs(Config config);
+
 }  // namespace timecast::kafka

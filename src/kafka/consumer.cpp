@@ -5,9 +5,15 @@
 
 namespace timecast::kafka {
 
-arrow::Result<std::unique_ptr<Consumer>> Consumer::Create(const Config& config) {
+arrow::Result<std::unique_ptr<Consumer>> Consumer::Create(const Config& config,
+                                                          RebalanceHandler on_rebalance) {
   std::unique_ptr<Consumer> consumer(new Consumer());
-  ARROW_ASSIGN_OR_RAISE(ConfPtr conf, config.Build());
+  ARROW_ASSIGN_OR_RAISE(ConfPtr conf, WithQuietLogs(config).Build());
+  if (on_rebalance) {
+    consumer->on_rebalance_ = std::move(on_rebalance);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &Consumer::OnRebalance);
+    rd_kafka_conf_set_opaque(conf.get(), consumer.get());
+  }
   char errstr[512];
   rd_kafka_t* handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr);
   if (handle == nullptr) return util::KafkaError("cannot create Kafka consumer: {}", errstr);
@@ -53,6 +59,62 @@ arrow::Status Consumer::Close() {
   closed_ = true;
   if (auto err = rd_kafka_consumer_close(handle_.get())) {
     return ErrorStatus(err, "closing consumer");
+  }
+  return arrow::Status::OK();
+}
+
+void Consumer::OnRebalance(rd_kafka_t*, rd_kafka_resp_err_t event,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<Consumer*>(opaque)->on_rebalance_(event, partitions);
+}
+
+arrow::Result<PartitionListPtr> Consumer::Positions() {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (auto err = rd_kafka_assignment(handle_.get(), &raw)) return ErrorStatus(err, "assignment");
+  PartitionListPtr list(raw);
+  if (auto err = rd_kafka_position(handle_.get(), list.get())) return ErrorStatus(err, "position");
+  return list;
+}
+
+arrow::Status Consumer::RewindToCommitted(std::chrono::milliseconds timeout) {
+  rd_kafka_topic_partition_list_t* raw = nullptr;
+  if (auto err = rd_kafka_assignment(handle_.get(), &raw)) return ErrorStatus(err, "assignment");
+  PartitionListPtr list(raw);
+  if (list->cnt == 0) return arrow::Status::OK();
+  if (auto err = rd_kafka_committed(handle_.get(), list.get(), static_cast<int>(timeout.count()))) {
+    return ErrorStatus(err, "reading committed offsets");
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    if (list->elems[i].offset < 0) list->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+  }
+  if (rd_kafka_error_t* raw_error =
+          rd_kafka_seek_partitions(handle_.get(), list.get(), static_cast<int>(timeout.count()))) {
+    ErrorPtr error(raw_error);
+    return util::KafkaError("seeking to committed offsets: {}", rd_kafka_error_string(error.get()));
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status Consumer::Commit(const rd_kafka_topic_partition_list_t* offsets) {
+  if (auto err = rd_kafka_commit(handle_.get(), offsets, /*async=*/0)) {
+    if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return arrow::Status::OK();
+    return ErrorStatus(err, "committing offsets");
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status Consumer::IncrementalAssign(const rd_kafka_topic_partition_list_t* partitions) {
+  if (rd_kafka_error_t* raw = rd_kafka_incremental_assign(handle_.get(), partitions)) {
+    ErrorPtr error(raw);
+    return util::KafkaError("incremental assign: {}", rd_kafka_error_string(error.get()));
+  }
+  return arrow::Status::OK();
+}
+
+arrow::Status Consumer::IncrementalUnassign(const rd_kafka_topic_partition_list_t* partitions) {
+  if (rd_kafka_error_t* raw = rd_kafka_incremental_unassign(handle_.get(), partitions)) {
+    ErrorPtr error(raw);
+    return util::KafkaError("incremental unassign: {}", rd_kafka_error_string(error.get()));
   }
   return arrow::Status::OK();
 }

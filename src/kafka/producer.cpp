@@ -1,5 +1,7 @@
 #include "kafka/producer.h"
 
+#include <fmt/format.h>
+
 #include <vector>
 
 #include "util/status.h"
@@ -11,7 +13,7 @@ arrow::Result<std::unique_ptr<Producer>> Producer::Create(const Config& config,
   std::unique_ptr<Producer> producer(new Producer());
   producer->brokers_ = config.Get("bootstrap.servers").value_or("");
   producer->on_delivery_ = std::move(on_delivery);
-  ARROW_ASSIGN_OR_RAISE(ConfPtr conf, config.Build());
+  ARROW_ASSIGN_OR_RAISE(ConfPtr conf, WithQuietLogs(config).Build());
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::OnDeliveryReport);
   rd_kafka_conf_set_opaque(conf.get(), producer.get());
   char errstr[512];
@@ -104,6 +106,52 @@ arrow::Status Producer::Flush(std::chrono::milliseconds timeout) {
         timeout.count(), reason);
   }
   return arrow::Status::OK();
+}
+
+namespace {
+
+TxnResult Classify(rd_kafka_error_t* raw, std::string_view call) {
+  if (raw == nullptr) return std::nullopt;
+  ErrorPtr error(raw);
+  TxnError::Kind kind = TxnError::Kind::kFatal;
+  if (rd_kafka_error_is_fatal(error.get())) {
+    kind = TxnError::Kind::kFatal;
+  } else if (rd_kafka_error_txn_requires_abort(error.get())) {
+    kind = TxnError::Kind::kAbortable;
+  } else if (rd_kafka_error_is_retriable(error.get())) {
+    kind = TxnError::Kind::kRetriable;
+  }
+  return TxnError{kind, fmt::format("{}: {} ({})", call, rd_kafka_error_string(error.get()),
+                                    rd_kafka_error_name(error.get()))};
+}
+
+}  // namespace
+
+TxnResult Producer::InitTransactions(std::chrono::milliseconds timeout) {
+  return Classify(rd_kafka_init_transactions(handle_.get(), static_cast<int>(timeout.count())),
+                  "init_transactions");
+}
+
+TxnResult Producer::BeginTransaction() {
+  return Classify(rd_kafka_begin_transaction(handle_.get()), "begin_transaction");
+}
+
+TxnResult Producer::SendOffsetsToTransaction(const rd_kafka_topic_partition_list_t* offsets,
+                                             const rd_kafka_consumer_group_metadata_t* group,
+                                             std::chrono::milliseconds timeout) {
+  return Classify(rd_kafka_send_offsets_to_transaction(handle_.get(), offsets, group,
+                                                       static_cast<int>(timeout.count())),
+                  "send_offsets_to_transaction");
+}
+
+TxnResult Producer::CommitTransaction(std::chrono::milliseconds timeout) {
+  return Classify(rd_kafka_commit_transaction(handle_.get(), static_cast<int>(timeout.count())),
+                  "commit_transaction");
+}
+
+TxnResult Producer::AbortTransaction(std::chrono::milliseconds timeout) {
+  return Classify(rd_kafka_abort_transaction(handle_.get(), static_cast<int>(timeout.count())),
+                  "abort_transaction");
 }
 
 }  // namespace timecast::kafka

@@ -39,6 +39,19 @@ struct Message {
   bool copy_value = true;
 };
 
+// A failed transactional call, classified as librdkafka's
+// examples/transactions.c handles them.
+struct TxnError {
+  enum class Kind {
+    kRetriable,  // try the same call again
+    kAbortable,  // abort the transaction, rewind the input, go on
+    kFatal,      // e.g. fenced by a newer instance: stop
+  };
+  Kind kind;
+  std::string message;
+};
+using TxnResult = std::optional<TxnError>;  // nullopt on success
+
 struct DeliveryCounts {
   uint64_t delivered = 0;
   uint64_t failed = 0;
@@ -70,6 +83,16 @@ class Producer {
   // Waits up to `timeout` for everything queued to be delivered. Fails with an
   // undelivered-class error (exit 5) counting what failed or is still queued.
   arrow::Status Flush(std::chrono::milliseconds timeout);
+
+  // Transactions (the producer's config must set transactional.id).
+  TxnResult InitTransactions(std::chrono::milliseconds timeout);
+  TxnResult BeginTransaction();
+  // Commits the consumer's `offsets` (next offsets to read) with the transaction.
+  TxnResult SendOffsetsToTransaction(const rd_kafka_topic_partition_list_t* offsets,
+                                     const rd_kafka_consumer_group_metadata_t* group,
+                                     std::chrono::milliseconds timeout);
+  TxnResult CommitTransaction(std::chrono::milliseconds timeout);
+  TxnResult AbortTransaction(std::chrono::milliseconds timeout);
 
   const DeliveryCounts& counts() const { return counts_; }
   int OutQueueLength() const { return rd_kafka_outq_len(handle_.get()); }
