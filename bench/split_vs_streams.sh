@@ -15,15 +15,18 @@
 #                  Streams' client defaults otherwise (its producer linger.ms=100,
 #                  consumer max.poll.records=1000); byte[] serdes, the routing
 #                  field found with Jackson's streaming parser, which stops at it.
-#                  JVM defaults unless STREAMS_JAVA_OPTS is set (e.g. -Xmx256m).
+#                  JVM defaults unless STREAMS_JAVA_OPTS is set (e.g. -Xmx256m);
+#                  STREAMS_CONFIG="k=v ..." adds Streams/client properties
+#                  (e.g. producer.batch.size=262144).
 #   timecast       `timecast split ... --until-idle 5s` with its defaults.
 #
 # "seconds" is the peer's own first-to-last-record time (startup and the idle
 # wait excluded); "wall" is the whole process under /usr/bin/time, which also
-# gives the peak RSS.
+# gives the peak RSS and the CPU time (user + system, all threads, startup
+# included; less sensitive than records/s to other load on the machine). The peers alternate who goes first from run to run.
 #
 # Usage: bench/split_vs_streams.sh [--quick]
-#   env: RUNS=1, ACCIDENTS=2845342 (--quick: 100000), STREAMS_JAVA_OPTS,
+#   env: RUNS=1, ACCIDENTS=2845342 (--quick: 100000), STREAMS_JAVA_OPTS, STREAMS_CONFIG,
 #        KEEP_TOPICS=1 (don't delete each run's output topics after checking them),
 #        and lib.sh's TIMECAST_BENCH_DIR / TIMECAST_BENCH_PORT.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -35,6 +38,8 @@ idle_s=5
 out="$work/split_vs_streams"
 mkdir -p "$out"
 read -ra java_opts <<<"${STREAMS_JAVA_OPTS:-}"
+streams_config=()
+for kv in ${STREAMS_CONFIG:-}; do streams_config+=(--config "$kv"); done
 
 die() { note "$*"; exit 1; }
 
@@ -87,6 +92,12 @@ end_offsets() { # BROKERS TOPIC PARTITIONS
 committed() { # BROKERS TOPIC
   kcat -b "$1" -C -t "$2" -e -q -X isolation.level=read_committed -f 'x\n' | wc -l
 }
+# Like lib.sh's run_measured, plus the CPU time: PREFIX.time is
+# "wall_seconds max_rss_kb user_seconds system_seconds".
+measure() { # PREFIX COMMAND...
+  local prefix=$1; shift
+  /usr/bin/time -f '%e %M %U %S' -o "$prefix.time" "$@" 2>"$prefix.err" >/dev/null
+}
 delete_topic() { # BROKERS TOPIC
   java -Dlog4j.configuration="file:$root/tools/kafka/tools-log4j.properties" \
     -cp "$("$root/scripts/kafka-fetch")/*" org.apache.kafka.tools.TopicCommand \
@@ -107,12 +118,15 @@ note "input: $records records in $in"
 peers=(kafka-streams)
 ((have_split)) && peers+=(timecast)
 
-declare -A rps rss
+declare -A rps rss cpu
 {
   status=0
-  printf '%-14s %4s %10s %9s %11s %8s %8s  %s\n' peer run records seconds records/s rss_MB wall_s check
+  printf '%-14s %4s %10s %9s %11s %8s %8s %7s %9s  %s\n' \
+    peer run records seconds records/s rss_MB wall_s cpu_s rec/cpu_s check
   for run in $(seq 1 "$runs"); do
-    for p in "${peers[@]}"; do
+    order=("${peers[@]}")
+    ((run % 2 == 0 && ${#peers[@]} == 2)) && order=("${peers[1]}" "${peers[0]}")
+    for p in "${order[@]}"; do
       tag="$p-$run-$RANDOM"
       o_start="$in-$tag-start" o_end="$in-$tag-end" o_dlq="$in-$tag-dlq"
       for t in "$o_start" "$o_end" "$o_dlq"; do create_topic "$brokers" "$t" 3; done
@@ -124,18 +138,19 @@ declare -A rps rss
         cmd=(java "${java_opts[@]}" -jar "$jar" --bootstrap "$brokers" --from "$in" "${routes[@]}"
              --application-id "split-$tag" --guarantee exactly_once_v2 --commit-interval-ms 100
              --until-idle-ms $((idle_s * 1000)) --state-dir "$out/streams-state"
-             --stats-json "$prefix.json")
+             --stats-json "$prefix.json" "${streams_config[@]}")
       else
         cmd=("$timecast" split --from "$in" "${routes[@]}" --group "split-$tag" -b "$brokers"
              --until-idle "${idle_s}s" --stats-json "$prefix.json" -q)
       fi
       ok=1
-      if ! run_measured "$prefix" "${cmd[@]}"; then
+      if ! measure "$prefix" "${cmd[@]}"; then
         ok=0
         note "WARNING: $p run $run failed; its stderr:"
         tail -n 20 "$prefix.err" >&2
       fi
-      read -r wall rss_kb < "$prefix.time"
+      # (after a failure GNU time puts "Command exited with ..." first)
+      read -r wall rss_kb user_s sys_s < <(tail -n 1 "$prefix.time")
       if [[ -s "$prefix.json" ]]; then
         read -r seconds rate < <(jq -r '"\(.seconds_active // .seconds) \(.records_per_second)"' "$prefix.json")
       else
@@ -152,10 +167,12 @@ declare -A rps rss
         ((ok)) || check="FAILED; $check"
         status=1
       fi
-      rps[$p-$run]=$rate rss[$p-$run]=$rss_kb
+      rps[$p-$run]=$rate rss[$p-$run]=$rss_kb cpu[$p-$run]=$(awk -v u="$user_s" -v k="$sys_s" 'BEGIN { print u + k }')
       awk -v p="$p" -v r="$run" -v n="$landed" -v s="$seconds" -v q="$rate" -v m="$rss_kb" \
-          -v w="$wall" -v c="$check" \
-        'BEGIN { printf "%-14s %4d %10d %9.2f %11.0f %8.1f %8.2f  %s\n", p, r, n, s, q, m / 1024, w, c }'
+          -v w="$wall" -v u="$user_s" -v k="$sys_s" -v c="$check" \
+        'BEGIN { cpu = u + k; per = cpu > 0 ? n / cpu : 0
+                 printf "%-14s %4d %10d %9.2f %11.0f %8.1f %8.2f %7.2f %9.0f  %s\n",
+                        p, r, n, s, q, m / 1024, w, cpu, per, c }'
       if [[ "${KEEP_TOPICS:-}" != 1 ]]; then
         for t in "$o_start" "$o_end" "$o_dlq"; do delete_topic "$brokers" "$t"; done
       fi
@@ -165,8 +182,9 @@ declare -A rps rss
     for run in $(seq 1 "$runs"); do
       awk -v r="$run" -v a="${rps[timecast-$run]}" -v b="${rps[kafka-streams-$run]}" \
           -v c="${rss[timecast-$run]}" -v d="${rss[kafka-streams-$run]}" \
-        'BEGIN { printf "run %d timecast/streams: records/s x%.2f, peak RSS x%.2f\n", r,
-                 b > 0 ? a / b : 0, d > 0 ? c / d : 0 }'
+          -v e="${cpu[timecast-$run]}" -v f="${cpu[kafka-streams-$run]}" \
+        'BEGIN { x = b > 0 ? a / b : 0; y = d > 0 ? c / d : 0; z = f > 0 ? e / f : 0
+                 printf "run %d timecast/streams: records/s x%.2f, peak RSS x%.2f, CPU time x%.2f\n", r, x, y, z }'
     done
   else
     echo "timecast split not available"

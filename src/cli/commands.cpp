@@ -7,6 +7,7 @@ CommandAction AddLoadCommand(CLI::App& app);
 CommandAction AddPrepareCommand(CLI::App& app);
 CommandAction AddReplayCommand(CLI::App& app);
 CommandAction AddSplitCommand(CLI::App& app);
+CommandAction AddVerifyCommand(CLI::App& app);
 
 std::span<const Command> Commands() {
   static const Command kCommands[] = {
@@ -17,6 +18,7 @@ std::span<const Command> Commands() {
        AddPrepareCommand},
       {"replay", "Stream a dataset into Kafka paced by its time column", AddReplayCommand},
       {"split", "Route a topic's records into per-value topics, exactly once", AddSplitCommand},
+      {"verify", "Check what landed in Kafka against the source dataset", AddVerifyCommand},
   };
   return kCommands;
 }

@@ -59,9 +59,11 @@ arrow::Status RunPrepareCommand(const PrepareCliOptions& o) {
   const std::string what = o.sort ? Plural(result.accepted_rows, "row")
                                   : fmt::format("{} ({})", Plural(result.rows_written, "row"),
                                                 Plural(result.accepted_rows, "accident"));
-  fmt::print(stderr, "prepare: wrote {} to {} ({:.1f} MiB, {}) in {}\n", what, o.output,
-             static_cast<double>(result.bytes) / (1024.0 * 1024.0), Plural(result.runs, "sorted run"),
-             util::FormatDuration(took));
+  fmt::print(stderr, "prepare: wrote {} to {} ({:.1f} MiB) in {} ({} in {:.1f}s, merge and write "
+             "{:.1f}s)\n",
+             what, o.output, static_cast<double>(result.bytes) / (1024.0 * 1024.0),
+             util::FormatDuration(took), Plural(result.runs, "sorted run"), result.run_seconds,
+             result.merge_seconds);
   if (result.rejected_rows > 0) {
     std::string kinds;
     for (const auto& [kind, count] : result.rejected_by_kind) {

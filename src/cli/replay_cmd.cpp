@@ -49,6 +49,7 @@ struct ReplayOptions {
   std::optional<std::string> key;
   std::vector<std::string> headers;
   std::string timestamp = "due";
+  bool trace_headers = false;
 
   std::string sink = "kafka";
   std::string brokers = "localhost:9092";
@@ -215,6 +216,7 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
   replay::ReplayPlan plan;
   plan.row = row;
   plan.loops = o.loop;
+  plan.trace_headers = o.trace_headers;
   if (o.loop < 0) return util::UsageError("--loop must be 0 (forever) or more");
   if (o.runtime) {
     ARROW_ASSIGN_OR_RAISE(plan.runtime, util::ParseDuration(*o.runtime));
@@ -355,6 +357,9 @@ CommandAction AddReplayCommand(CLI::App& app) {
   output->add_option("--timestamp", o->timestamp,
                      "Record timestamp: due, send, event or a timestamp COLUMN")
       ->capture_default_str();
+
+  output->add_flag("--trace-headers", o->trace_headers,
+                   "Add headers timecast.due and timecast.sent (epoch ns) for `verify`");
 
   auto* kafka = app.add_option_group("destination", "Where records go");
   kafka->add_option("--sink", o->sink, "kafka, stdout or file:PATH (JSON Lines)")

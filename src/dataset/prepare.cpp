@@ -21,6 +21,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <numeric>
@@ -275,8 +276,7 @@ arrow::Result<AccidentNormalizer::Normalized> AccidentNormalizer::Normalize(
     // "missing X" / "unparseable X 'text'" / "X 123 out of range": the words before the value.
     const size_t quote = problem.find(" '");
     if (quote != std::string::npos) return problem.substr(0, quote);
-    const size_t out = problem.find(" out of range");
-    if (out != std::string::npos) return problem.substr(0, problem.find(' ')) + " out of range";
+    if (problem.ends_with(" out of range")) return problem.substr(0, problem.find(' ')) + " out of range";
     return problem;
   };
   for (int64_t i = 0; i < rows; ++i) {
@@ -484,8 +484,9 @@ const std::vector<std::string>& FalseValues() {
 // The CSV column types: RawAccidentsSchema's, with the columns the accident
 // rule parses itself read as text.
 std::shared_ptr<arrow::Schema> CsvReadSchema() {
+  const auto raw = RawAccidentsSchema();
   std::vector<std::shared_ptr<arrow::Field>> fields;
-  for (const auto& field : RawAccidentsSchema()->fields()) {
+  for (const auto& field : raw->fields()) {
     const bool as_text =
         field->name() == "ID" || field->name() == "Start_Time" || field->name() == "End_Time";
     fields.push_back(arrow::field(field->name(), as_text ? arrow::utf8() : field->type()));
@@ -673,7 +674,17 @@ constexpr const char* kRunTimeColumn = "__timecast_time";
 constexpr const char* kRunKindColumn = "__timecast_kind";
 constexpr int8_t kStartKind = 0;  // sorts first on equal times
 constexpr int8_t kEndKind = 1;
-constexpr int64_t kRunBatchRows = 16'384;  // rows per IPC batch in a run: the merge's read unit
+// The final merge reads one batch from each of at most kMaxMergeFanIn runs;
+// run batches have memory_rows / kMaxMergeFanIn rows (within these bounds),
+// so the merge holds about memory_rows rows, like a run being built.
+constexpr size_t kMaxMergeFanIn = 64;
+constexpr int64_t kMinRunBatchRows = 1'024;
+constexpr int64_t kMaxRunBatchRows = 16'384;
+
+int64_t RunBatchRows(int64_t memory_rows) {
+  return std::clamp(memory_rows / static_cast<int64_t>(kMaxMergeFanIn), kMinRunBatchRows,
+                    kMaxRunBatchRows);
+}
 
 arrow::Status CheckStop(const char* what) {
   if (!util::StopRequested()) return arrow::Status::OK();
@@ -890,17 +901,49 @@ std::shared_ptr<arrow::Schema> RunSchema(const arrow::Schema& payload) {
   return arrow::schema(std::move(fields));
 }
 
+// Run files are Arrow IPC, written in batches of `batch_rows`.
+class RunWriter {
+ public:
+  static arrow::Result<RunWriter> Open(const std::string& path,
+                                       const std::shared_ptr<arrow::Schema>& run_schema) {
+    RunWriter run;
+    auto opened = arrow::io::FileOutputStream::Open(path);
+    if (!opened.ok()) {
+      return util::UsageError("cannot write '{}': {}", path, opened.status().message());
+    }
+    run.file_ = *opened;
+    ARROW_ASSIGN_OR_RAISE(run.writer_, arrow::ipc::MakeFileWriter(run.file_, run_schema));
+    return run;
+  }
+  arrow::Status Write(const arrow::RecordBatch& batch) { return writer_->WriteRecordBatch(batch); }
+  arrow::Status Close() {
+    ARROW_RETURN_NOT_OK(writer_->Close());
+    return file_->Close();
+  }
+
+ private:
+  std::shared_ptr<arrow::io::FileOutputStream> file_;
+  std::shared_ptr<arrow::ipc::RecordBatchWriter> writer_;
+};
+
 // Sorts the accumulated rows of one run by (time, kind, input order) and
-// writes them to `path` as Arrow IPC in batches of kRunBatchRows. In event
-// mode each row is emitted twice (Start at times[i], End at end_times[i]).
-arrow::Status WriteRun(const std::vector<KeyedRows>& pending, const arrow::Schema& payload_schema,
+// writes them to `path` in batches of `batch_rows`. In event mode each row is
+// written twice (Start at times[i], End at end_times[i]). Rows are gathered
+// from the pending batches slice by slice: no copy of the whole run.
+arrow::Status WriteRun(const std::vector<KeyedRows>& pending,
+                       const std::shared_ptr<arrow::Schema>& payload_schema,
                        const std::shared_ptr<arrow::Schema>& run_schema, bool events,
-                       const std::string& path) {
+                       int64_t batch_rows, const std::string& path) {
   std::vector<std::shared_ptr<arrow::RecordBatch>> batches;
   std::vector<int64_t> times;
+  std::vector<RowPick> place;  // accepted row -> (pending batch, row)
   for (const auto& keyed : pending) {
+    const auto b = static_cast<uint32_t>(batches.size());
     batches.push_back(keyed.payload);
     times.insert(times.end(), keyed.times.begin(), keyed.times.end());
+    for (int64_t r = 0; r < keyed.payload->num_rows(); ++r) {
+      place.push_back({b, static_cast<uint32_t>(r)});
+    }
   }
   const auto rows = static_cast<int64_t>(times.size());
   if (events) {
@@ -908,10 +951,6 @@ arrow::Status WriteRun(const std::vector<KeyedRows>& pending, const arrow::Schem
       times.insert(times.end(), keyed.end_times.begin(), keyed.end_times.end());
     }
   }
-  ARROW_ASSIGN_OR_RAISE(auto table,
-                        arrow::Table::FromRecordBatches(payload_schema.GetSharedPtr(), batches));
-  ARROW_ASSIGN_OR_RAISE(auto payload, table->CombineChunksToBatch());
-  table.reset();
 
   // Key order: event index k < rows is row k's Start, k >= rows row k-rows's
   // End; sorting (time, k) is the stable sort of "all Starts, then all Ends".
@@ -919,36 +958,31 @@ arrow::Status WriteRun(const std::vector<KeyedRows>& pending, const arrow::Schem
   for (size_t k = 0; k < times.size(); ++k) order[k] = {times[k], static_cast<uint32_t>(k)};
   std::sort(order.begin(), order.end());
 
-  auto opened = arrow::io::FileOutputStream::Open(path);
-  if (!opened.ok()) return util::UsageError("cannot write '{}': {}", path, opened.status().message());
-  auto file = *opened;
-  ARROW_ASSIGN_OR_RAISE(auto writer, arrow::ipc::MakeFileWriter(file, run_schema));
-  for (size_t begin = 0; begin < order.size(); begin += kRunBatchRows) {
-    const size_t end = std::min(order.size(), begin + kRunBatchRows);
+  ARROW_ASSIGN_OR_RAISE(RunWriter run, RunWriter::Open(path, run_schema));
+  std::vector<RowPick> picks;
+  for (size_t begin = 0; begin < order.size(); begin += static_cast<size_t>(batch_rows)) {
+    const size_t end = std::min(order.size(), begin + static_cast<size_t>(batch_rows));
     const auto length = static_cast<int64_t>(end - begin);
-    arrow::Int64Builder time_builder, row_builder;
+    arrow::Int64Builder time_builder;
     arrow::Int8Builder kind_builder;
     ARROW_RETURN_NOT_OK(time_builder.Reserve(length));
-    ARROW_RETURN_NOT_OK(row_builder.Reserve(length));
     ARROW_RETURN_NOT_OK(kind_builder.Reserve(length));
+    picks.clear();
     for (size_t i = begin; i < end; ++i) {
       const auto [time, k] = order[i];
       const bool is_end = static_cast<int64_t>(k) >= rows;
       time_builder.UnsafeAppend(time);
       kind_builder.UnsafeAppend(is_end ? kEndKind : kStartKind);
-      row_builder.UnsafeAppend(is_end ? k - rows : k);
+      picks.push_back(place[is_end ? k - rows : k]);
     }
-    ARROW_ASSIGN_OR_RAISE(auto row_indices, row_builder.Finish());
-    ARROW_ASSIGN_OR_RAISE(arrow::Datum taken, arrow::compute::Take(payload, row_indices));
+    ARROW_ASSIGN_OR_RAISE(auto gathered, GatherRows(payload_schema, batches, picks));
     std::vector<std::shared_ptr<arrow::Array>> columns(2);
     ARROW_RETURN_NOT_OK(time_builder.Finish(&columns[0]));
     ARROW_RETURN_NOT_OK(kind_builder.Finish(&columns[1]));
-    for (const auto& column : taken.record_batch()->columns()) columns.push_back(column);
-    ARROW_RETURN_NOT_OK(
-        writer->WriteRecordBatch(*arrow::RecordBatch::Make(run_schema, length, std::move(columns))));
+    for (const auto& column : gathered->columns()) columns.push_back(column);
+    ARROW_RETURN_NOT_OK(run.Write(*arrow::RecordBatch::Make(run_schema, length, std::move(columns))));
   }
-  ARROW_RETURN_NOT_OK(writer->Close());
-  return file->Close();
+  return run.Close();
 }
 
 // Reads one run back batch by batch for the merge.
@@ -968,12 +1002,12 @@ class RunReader {
   const std::shared_ptr<arrow::RecordBatch>& batch() const { return batch_; }
   int64_t row() const { return row_; }
 
-  // Moves to the next row; true when that moved to a new batch (or the end).
-  arrow::Result<bool> Advance() {
-    if (++row_ < batch_->num_rows()) return false;
+  // Moves to the next row; false when the batch is used up, and then
+  // NextBatch() must be called before the next row is looked at.
+  bool Advance() { return ++row_ < batch_->num_rows(); }
+  arrow::Status NextBatch() {
     ++batch_index_;
-    ARROW_RETURN_NOT_OK(Load());
-    return true;
+    return Load();
   }
 
  private:
@@ -1040,11 +1074,13 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> ToOutput(const arrow::RecordB
   return arrow::RecordBatch::Make(layout.output_schema, rows, std::move(columns));
 }
 
-// Merges the runs in (time, kind, run) order into output batches of
-// `chunk_rows`, pushed to `queue`. Runs hold consecutive input rows in input
-// order, so ties resolved by run index keep input order.
-arrow::Status MergeRuns(const std::vector<std::string>& run_paths, const OutputLayout& layout,
-                        int64_t chunk_rows, BatchQueue* queue) {
+// Merges the runs in (time, kind, run) order into batches of `chunk_rows`
+// (run schema) handed to `emit`. Runs hold consecutive input rows in input
+// order, so ties resolved by run index keep input order. Memory: one batch
+// per run plus one chunk.
+arrow::Status MergeRuns(const std::vector<std::string>& run_paths,
+                        const std::shared_ptr<arrow::Schema>& run_schema, int64_t chunk_rows,
+                        const std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>& emit) {
   std::vector<std::unique_ptr<RunReader>> runs;
   for (const auto& path : run_paths) {
     ARROW_ASSIGN_OR_RAISE(auto run, RunReader::Open(path));
@@ -1065,20 +1101,18 @@ arrow::Status MergeRuns(const std::vector<std::string>& run_paths, const OutputL
     if (!runs[r]->done()) heap.push({runs[r]->time(), runs[r]->kind(), r});
   }
 
-  // Per output chunk: the run batches its rows come from, and the picks.
+  // Per chunk: the run batches its rows come from, and the picks.
   constexpr uint32_t kNoSource = std::numeric_limits<uint32_t>::max();
   std::vector<uint32_t> source_of_run(runs.size(), kNoSource);
   std::vector<std::shared_ptr<arrow::RecordBatch>> sources;
   std::vector<RowPick> picks;
   picks.reserve(static_cast<size_t>(chunk_rows));
   auto flush = [&]() -> arrow::Status {
-    ARROW_ASSIGN_OR_RAISE(auto gathered, GatherRows(layout.run_schema, sources, picks));
-    ARROW_ASSIGN_OR_RAISE(auto output, ToOutput(*gathered, layout));
+    ARROW_ASSIGN_OR_RAISE(auto gathered, GatherRows(run_schema, sources, picks));
     sources.clear();
     picks.clear();
     std::fill(source_of_run.begin(), source_of_run.end(), kNoSource);
-    if (!queue->Push(std::move(output))) return arrow::Status::Cancelled("writer stopped");
-    return arrow::Status::OK();
+    return emit(std::move(gathered));
   };
   int64_t merged = 0;
   while (!heap.empty()) {
@@ -1090,13 +1124,47 @@ arrow::Status MergeRuns(const std::vector<std::string>& run_paths, const OutputL
       sources.push_back(run.batch());
     }
     picks.push_back({source_of_run[head.run], static_cast<uint32_t>(run.row())});
-    ARROW_ASSIGN_OR_RAISE(const bool new_batch, run.Advance());
-    if (new_batch) source_of_run[head.run] = kNoSource;
+    if (!run.Advance()) {
+      ARROW_RETURN_NOT_OK(run.NextBatch());
+      source_of_run[head.run] = kNoSource;
+    }
     if (!run.done()) heap.push({run.time(), run.kind(), head.run});
     if (static_cast<int64_t>(picks.size()) == chunk_rows) ARROW_RETURN_NOT_OK(flush());
     if (++merged % 65'536 == 0) ARROW_RETURN_NOT_OK(CheckStop("merging"));
   }
   if (!picks.empty()) ARROW_RETURN_NOT_OK(flush());
+  return arrow::Status::OK();
+}
+
+// Merges groups of kMaxMergeFanIn consecutive runs into longer runs until at
+// most kMaxMergeFanIn remain, so the final merge holds a bounded number of
+// run batches whatever the input's size. Merging consecutive runs keeps the
+// "lower run = earlier input" rule that breaks ties.
+arrow::Status ReduceRuns(std::vector<std::string>* run_paths,
+                         const std::shared_ptr<arrow::Schema>& run_schema, int64_t batch_rows,
+                         const std::string& run_dir) {
+  int pass = 0;
+  while (run_paths->size() > kMaxMergeFanIn) {
+    std::vector<std::string> merged_paths;
+    for (size_t begin = 0; begin < run_paths->size(); begin += kMaxMergeFanIn) {
+      const size_t end = std::min(run_paths->size(), begin + kMaxMergeFanIn);
+      const std::vector<std::string> group(run_paths->begin() + static_cast<ptrdiff_t>(begin),
+                                           run_paths->begin() + static_cast<ptrdiff_t>(end));
+      const std::string path =
+          fmt::format("{}/pass{}-run-{:05}.arrow", run_dir, pass + 1, merged_paths.size());
+      ARROW_ASSIGN_OR_RAISE(RunWriter run, RunWriter::Open(path, run_schema));
+      ARROW_RETURN_NOT_OK(MergeRuns(group, run_schema, batch_rows,
+                                    [&run](std::shared_ptr<arrow::RecordBatch> batch) {
+                                      return run.Write(*batch);
+                                    }));
+      ARROW_RETURN_NOT_OK(run.Close());
+      std::error_code ec;
+      for (const auto& used : group) fs::remove(used, ec);
+      merged_paths.push_back(path);
+    }
+    *run_paths = std::move(merged_paths);
+    ++pass;
+  }
   return arrow::Status::OK();
 }
 
@@ -1156,6 +1224,23 @@ struct RunPhase {
 
 using KeyedQueue = util::BoundedQueue<KeyedRows>;
 
+// The first `rows` rows of `keyed`, and the rest.
+std::pair<KeyedRows, KeyedRows> SplitKeyedRows(KeyedRows keyed, int64_t rows) {
+  auto split = [rows](std::vector<int64_t>& values) {
+    std::vector<int64_t> tail;
+    if (values.empty()) return tail;
+    tail.assign(values.begin() + rows, values.end());
+    values.resize(static_cast<size_t>(rows));
+    return tail;
+  };
+  KeyedRows tail;
+  tail.payload = keyed.payload->Slice(rows);
+  tail.times = split(keyed.times);
+  tail.end_times = split(keyed.end_times);
+  keyed.payload = keyed.payload->Slice(0, rows);
+  return {std::move(keyed), std::move(tail)};
+}
+
 // Phase 1: a reader thread applies the rule (and writes rejects) while this
 // thread cuts the accepted rows into runs, sorts and spills them.
 arrow::Status BuildRuns(const PrepareOptions& o, source::BatchSource& input, const InputRule& rule,
@@ -1197,7 +1282,8 @@ arrow::Status BuildRuns(const PrepareOptions& o, source::BatchSource& input, con
   arrow::Status status;
   auto spill = [&]() -> arrow::Status {
     const std::string path = fmt::format("{}/run-{:05}.arrow", run_dir, phase->run_paths.size());
-    ARROW_RETURN_NOT_OK(WriteRun(pending, *rule.payload_schema(), run_schema, events, path));
+    ARROW_RETURN_NOT_OK(WriteRun(pending, rule.payload_schema(), run_schema, events,
+                                 RunBatchRows(o.memory_rows), path));
     phase->run_paths.push_back(path);
     pending.clear();
     pending_rows = 0;
@@ -1213,14 +1299,26 @@ arrow::Status BuildRuns(const PrepareOptions& o, source::BatchSource& input, con
       phase->latest = std::max(phase->latest, t);
     }
     phase->accepted_rows += keyed->payload->num_rows();
-    pending_rows += keyed->payload->num_rows();
-    pending.push_back(std::move(*keyed));
-    if (pending_rows >= o.memory_rows) {
-      status = spill();
-      if (!status.ok()) {
-        queue.Close(status);
+    // Runs hold exactly memory_rows rows (the last one fewer): batches are cut.
+    KeyedRows rest = std::move(*keyed);
+    while (status.ok()) {
+      const int64_t rows = rest.payload->num_rows();
+      const int64_t room = o.memory_rows - pending_rows;
+      if (rows <= room) {
+        pending_rows += rows;
+        pending.push_back(std::move(rest));
+        if (pending_rows == o.memory_rows) status = spill();
         break;
       }
+      auto [head, tail] = SplitKeyedRows(std::move(rest), room);
+      pending.push_back(std::move(head));
+      pending_rows += room;
+      rest = std::move(tail);
+      status = spill();
+    }
+    if (!status.ok()) {
+      queue.Close(status);
+      break;
     }
   }
   reader.join();
@@ -1299,10 +1397,16 @@ arrow::Result<PrepareResult> PrepareDataset(const PrepareOptions& o) {
     if (status.code() == arrow::StatusCode::Cancelled) return status;
     return util::WithContext(status, fmt::format("prepare '{}'", o.input));
   };
+  const auto began = std::chrono::steady_clock::now();
+  auto seconds_since = [](std::chrono::steady_clock::time_point from) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - from).count();
+  };
   RunPhase phase;
   arrow::Status status = BuildRuns(o, *input, rule, rejects, run_dir.path(), &phase);
   if (!status.ok()) return context(status);
   input.reset();
+  result.run_seconds = seconds_since(began);
+  const auto merge_began = std::chrono::steady_clock::now();
   result.input_rows = phase.input_rows;
   result.accepted_rows = phase.accepted_rows;
   result.rejected_rows = rejects.rows();
@@ -1367,7 +1471,19 @@ arrow::Result<PrepareResult> PrepareDataset(const PrepareOptions& o) {
     if (metadata) ARROW_RETURN_NOT_OK(writer->AddKeyValueMetadata(metadata));
     BatchQueue queue(2);
     std::thread merger([&] {
-      queue.Close(MergeRuns(phase.run_paths, layout, o.row_group_rows, &queue));
+      arrow::Status merged = ReduceRuns(&phase.run_paths, layout.run_schema,
+                                        RunBatchRows(o.memory_rows), run_dir.path());
+      if (merged.ok()) {
+        merged = MergeRuns(phase.run_paths, layout.run_schema, o.row_group_rows,
+                           [&](std::shared_ptr<arrow::RecordBatch> gathered) -> arrow::Status {
+                             ARROW_ASSIGN_OR_RAISE(auto rows, ToOutput(*gathered, layout));
+                             if (!queue.Push(std::move(rows))) {
+                               return arrow::Status::Cancelled("writer stopped");
+                             }
+                             return arrow::Status::OK();
+                           });
+      }
+      queue.Close(std::move(merged));
     });
     arrow::Status write_status;
     while (auto batch = queue.Pop()) {
@@ -1398,6 +1514,7 @@ arrow::Result<PrepareResult> PrepareDataset(const PrepareOptions& o) {
     return util::WithContext(status, fmt::format("writing '{}'", o.output));
   }
   result.bytes = static_cast<int64_t>(fs::file_size(output, ec));
+  result.merge_seconds = seconds_since(merge_began);
   return result;
 }
 

@@ -82,6 +82,8 @@ struct PrepareResult {
   int64_t earliest = 0;       // event mode: the event times mapped to 0 and runtime (ns)
   int64_t latest = 0;
   int64_t bytes = 0;          // size of the output file
+  double run_seconds = 0;     // phase 1: read, apply the rule, sort and spill runs
+  double merge_seconds = 0;   // phase 2: merge the runs, write the output
 };
 
 // Checks the options alone; fails with a usage error naming the bad option.

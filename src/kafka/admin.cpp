@@ -1,6 +1,7 @@
 #include "kafka/admin.h"
 
 #include <memory>
+#include <thread>
 
 #include "kafka/handle.h"
 #include "util/status.h"
@@ -111,7 +112,18 @@ arrow::Status CreateTopic(rd_kafka_t* handle, const TopicSpec& spec,
                               text ? text : rd_kafka_err2str(err));
     }
   }
-  return arrow::Status::OK();
+  // The controller has it; brokers learn of it a moment later. Callers look
+  // it up right away, so wait until metadata shows it.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    ARROW_ASSIGN_OR_RAISE(auto partitions, FindTopic(handle, spec.name, timeout));
+    if (partitions) return arrow::Status::OK();
+    if (std::chrono::steady_clock::now() > deadline) {
+      return util::KafkaError("topic '{}' was created but does not show in metadata after {} ms",
+                              spec.name, timeout.count());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 arrow::Result<std::map<std::string, std::string>> DescribeTopicConfigs(

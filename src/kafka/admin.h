@@ -33,7 +33,8 @@ struct TopicSpec {
   std::map<std::string, std::string> configs;
 };
 
-// Creates the topic; an existing topic of that name is not an error.
+// Creates the topic and returns once metadata shows it; an existing topic of
+// that name is not an error.
 arrow::Status CreateTopic(rd_kafka_t* handle, const TopicSpec& spec,
                           std::chrono::milliseconds timeout);
 

@@ -1,5 +1,6 @@
 #include "replay/pipeline.h"
 
+#include <charconv>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -93,8 +94,8 @@ class Sender {
     start_epoch_ns_ = ctx_.realtime_now_ns();
     next_progress_ = start_;
     summary_.paced = ctx_.schedule->paced();
-    headers_.resize(plan.header_names.size());
-    for (size_t i = 0; i < headers_.size(); ++i) headers_[i].name = plan.header_names[i];
+    headers_.resize(plan.header_names.size() + 2);  // + the trace headers
+
   }
 
   // Sends every row of `batch`; false when the replay must stop.
@@ -142,7 +143,7 @@ class Sender {
       record.value_is_stable = true;
       if (plan_.row.key_column) record.key = batch->keys.Get(i);
       size_t present = 0;
-      for (size_t h = 0; h < headers_.size(); ++h) {
+      for (size_t h = 0; h < plan_.header_names.size(); ++h) {
         if (auto value = batch->headers[h].Get(i)) {
           headers_[present].name = plan_.header_names[h];
           headers_[present++].value = *value;
@@ -210,6 +211,7 @@ class Sender {
     tick_buffer_.Push(']');
     OutRecord record;
     record.value = tick_buffer_.view();
+    record.headers = std::span<const kafka::Header>(headers_.data(), 0);
     record.timestamp_ms = TimestampFor(due, 0);
     const bool handed = Hand(record, tick_flight_, due, tick_last_time_, rows);
     open_flight_ = nullptr;
@@ -273,8 +275,20 @@ class Sender {
     return true;
   }
 
-  bool Hand(const OutRecord& record, Flight* flight, Nanos due, int64_t time, int64_t rows) {
+  bool Hand(OutRecord record, Flight* flight, Nanos due, int64_t time, int64_t rows) {
     const Nanos now = ctx_.clock->Now();
+    if (plan_.trace_headers) {
+      // record.headers are the first entries of headers_; the trace goes after them.
+      const size_t n = record.headers.size();
+      auto format = [](char* buffer, int64_t value) {
+        return std::string_view(buffer, static_cast<size_t>(
+                                            std::to_chars(buffer, buffer + 24, value).ptr - buffer));
+      };
+      headers_[n] = {"timecast.due", format(due_text_, start_epoch_ns_ + due.count())};
+      headers_[n + 1] = {"timecast.sent",
+                         format(sent_text_, start_epoch_ns_ + (now - start_).count())};
+      record.headers = std::span<const kafka::Header>(headers_.data(), n + 2);
+    }
     if (ctx_.schedule->paced()) {
       const Nanos lateness = now - (start_ + due);
       summary_.lateness.Record(lateness);
@@ -337,6 +351,8 @@ class Sender {
   Nanos next_progress_{0};
   int pass_ = 0;
   std::vector<kafka::Header> headers_;
+  char due_text_[24];
+  char sent_text_[24];
   std::deque<std::unique_ptr<Flight>> flights_;
   // The flight rows are still being added to: never retired while open, even
   // when everything sent so far is delivered.

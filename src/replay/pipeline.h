@@ -38,6 +38,9 @@ struct ReplayPlan {
   util::Nanos tick = std::chrono::milliseconds(100);
   size_t max_message_bytes = 900'000;  // tick arrays are split below this
   std::vector<std::string> header_names;  // names of --header, in order
+  // Adds headers timecast.due and timecast.sent (epoch ns, decimal) to every
+  // message, so `verify` can measure lateness from what landed.
+  bool trace_headers = false;
   size_t read_ahead_batches = 4;
   std::chrono::milliseconds flush_timeout{30'000};
   util::Nanos progress_interval = std::chrono::milliseconds(250);

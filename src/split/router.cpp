@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "util/json_records.h"
 #include "util/status.h"
 
 namespace timecast::split {
@@ -39,19 +40,11 @@ arrow::Result<Router> Router::Make(std::vector<Route> routes) {
   return router;
 }
 
-simdjson::padded_string_view Router::Pad(std::string_view text, std::string* buffer) {
-  if (buffer->size() < text.size() + simdjson::SIMDJSON_PADDING) {
-    buffer->resize(text.size() + simdjson::SIMDJSON_PADDING);
-  }
-  std::memcpy(buffer->data(), text.data(), text.size());
-  return simdjson::padded_string_view(buffer->data(), text.size(), buffer->size());
-}
-
 Decision Router::DecideObject(std::string_view object_text) {
   Decision decision;
   decision.value = object_text;
   simdjson::ondemand::document doc;
-  if (auto error = element_parser_.iterate(Pad(object_text, &element_buffer_)).get(doc)) {
+  if (auto error = element_parser_.iterate(util::PadForSimdjson(object_text, &element_buffer_)).get(doc)) {
     decision.reason = fmt::format("invalid JSON: {}", simdjson::error_message(error));
     return decision;
   }
@@ -109,58 +102,16 @@ Decision Router::DecideObject(std::string_view object_text) {
 
 void Router::Decide(std::string_view message, std::vector<Decision>* out) {
   out->clear();
-  size_t first = 0;
-  while (first < message.size() && (message[first] == ' ' || message[first] == '\n' ||
-                                    message[first] == '\r' || message[first] == '\t')) {
-    ++first;
-  }
-  if (first == message.size() || message[first] != '[') {
-    out->push_back(DecideObject(message));
-    return;
-  }
-  // A tick array: route each element on its own.
-  simdjson::ondemand::document doc;
-  simdjson::ondemand::array array;
-  if (parser_.iterate(Pad(message, &buffer_)).get(doc) || doc.get_array().get(array)) {
+  if (!util::SplitJsonRecords(message, parser_, &buffer_, &records_)) {
     out->push_back({-1, message, "invalid JSON array"});
     return;
   }
-  const char* base = buffer_.data();
-  for (auto element : array) {
-    simdjson::ondemand::value value;
-    simdjson::ondemand::json_type type;
-    if (element.get(value) || value.type().get(type)) {
-      out->clear();
-      out->push_back({-1, message, "invalid JSON array"});
-      return;
-    }
-    std::string_view raw;
-    bool valid = true;
-    if (type == simdjson::ondemand::json_type::object) {
-      simdjson::ondemand::object object;
-      valid = !value.get_object().get(object) && !object.raw_json().get(raw);
-    } else if (type == simdjson::ondemand::json_type::array) {
-      simdjson::ondemand::array nested;
-      valid = !value.get_array().get(nested) && !nested.raw_json().get(raw);
+  for (const std::string_view record : records_) {
+    // Objects are routed; a scalar element of an array is dead-lettered.
+    if (record.data() != message.data() && !record.empty() && record.front() != '{') {
+      out->push_back({-1, record, "array element is not a JSON object"});
     } else {
-      raw = value.raw_json_token();
-    }
-    if (!valid) {
-      out->clear();
-      out->push_back({-1, message, "invalid JSON array"});
-      return;
-    }
-    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
-                            raw.back() == '\t' || raw.back() == ',' || raw.back() == ']')) {
-      raw.remove_suffix(1);
-    }
-    // raw points into our padded copy: map it back into `message`.
-    const std::string_view in_message =
-        message.substr(static_cast<size_t>(raw.data() - base), raw.size());
-    if (type == simdjson::ondemand::json_type::object) {
-      out->push_back(DecideObject(in_message));
-    } else {
-      out->push_back({-1, in_message, "array element is not a JSON object"});
+      out->push_back(DecideObject(record));
     }
   }
 }

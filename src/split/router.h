@@ -42,8 +42,6 @@ class Router {
  private:
   Router() = default;
   Decision DecideObject(std::string_view object_text);
-  // Copies `text` into the padded buffer simdjson's on-demand parser needs.
-  simdjson::padded_string_view Pad(std::string_view text, std::string* buffer);
 
   std::vector<Route> routes_;
   std::string field_;
@@ -52,6 +50,7 @@ class Router {
   simdjson::dom::parser dom_parser_;
   std::string buffer_;
   std::string element_buffer_;
+  std::vector<std::string_view> records_;
 };
 
 }  // namespace timecast::split

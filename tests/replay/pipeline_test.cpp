@@ -176,6 +176,24 @@ TEST(Replay, KeysHeadersAndDueTimestamps) {
   EXPECT_EQ(h.sink.records[1].timestamp_ms, 1'700'000'000'000 + 1500);
 }
 
+TEST(Replay, TraceHeadersCarryDueAndSendTimes) {
+  Harness h;
+  h.pace.speed = 1;
+  h.plan.trace_headers = true;
+  h.plan.row.headers = {{"event", "Event"}};
+  h.plan.header_names = {"event"};
+  h.sink.send_cost = milliseconds(300);
+  h.Add("[0, 0.1]", "[1, 2]", R"(["Start", "End"])");
+  ASSERT_TRUE(h.Run().status.ok());
+  const int64_t epoch = 1'700'000'000'000'000'000;
+  EXPECT_EQ(h.sink.records[0].headers,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"event", "Start"}, {"timecast.due", std::to_string(epoch)}, {"timecast.sent", std::to_string(epoch)}}));
+  // The second row was due at 0.1 s and sent at 0.3 s.
+  EXPECT_EQ(h.sink.records[1].headers[1].second, std::to_string(epoch + 100'000'000));
+  EXPECT_EQ(h.sink.records[1].headers[2].second, std::to_string(epoch + 300'000'000));
+}
+
 TEST(Replay, EventTimestampsComeFromATimestampColumn) {
   Harness h;
   h.schema = arrow::schema({arrow::field("Stream_Time", arrow::float64()),

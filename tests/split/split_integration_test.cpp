@@ -154,6 +154,29 @@ void ExpectExactlyOnce(const Topics& topics, int accidents) {
   }
 }
 
+// Waits (up to 60 s) until `topic` holds anything, committed or not.
+void WaitForOutput(const std::string& topic) {
+  kafka::Config config;
+  config.Set("bootstrap.servers", Brokers());
+  auto producer = kafka::Producer::Create(config);
+  ASSERT_TRUE(producer.ok());
+  auto partitions = kafka::PartitionCount((*producer)->handle(), topic, seconds(10));
+  ASSERT_TRUE(partitions.ok());
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int64_t total = 0;
+    for (int p = 0; p < *partitions; ++p) {
+      int64_t low = 0, high = 0;
+      if (rd_kafka_query_watermark_offsets((*producer)->handle(), topic.c_str(), p, &low, &high, 5000) == 0) {
+        total += high;
+      }
+    }
+    if (total > 0) return;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  FAIL() << "nothing reached " << topic;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -216,7 +239,8 @@ TEST(SplitIntegration, SigtermMidStreamThenARestartContinuesFromCommittedOffsets
   auto args = topics.SplitArgs();
   args.insert(args.end(), {"--stats-json", stats});
   testing::TimecastProcess first(args);
-  std::this_thread::sleep_for(milliseconds(1500));
+  // Signal once the first transaction has landed, whatever the machine's load.
+  WaitForOutput(topics.start);
   first.Signal(SIGTERM);
   const auto stopped = first.Wait();
   ASSERT_EQ(stopped.exit_code, 0) << stopped.err;
