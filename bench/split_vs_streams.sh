@@ -18,22 +18,28 @@
 #                  JVM defaults unless STREAMS_JAVA_OPTS is set (e.g. -Xmx256m);
 #                  STREAMS_CONFIG="k=v ..." adds Streams/client properties
 #                  (e.g. producer.batch.size=262144).
-#   timecast       `timecast split ... --until-idle 5s` with its defaults.
+#   timecast       `timecast split ... --until-idle 5s` with its defaults
+#                  (librdkafka; producer linger.ms=5).
 #
 # "seconds" is the peer's own first-to-last-record time (startup and the idle
 # wait excluded); "wall" is the whole process under /usr/bin/time, which also
 # gives the peak RSS and the CPU time (user + system, all threads, startup
-# included; less sensitive than records/s to other load on the machine). The peers alternate who goes first from run to run.
+# included; less sensitive than records/s to other load on the machine).
+# The peers take turns at going first, run by run.
 #
 # Usage: bench/split_vs_streams.sh [--quick]
 #   env: RUNS=1, ACCIDENTS=2845342 (--quick: 100000), STREAMS_JAVA_OPTS, STREAMS_CONFIG,
 #        KEEP_TOPICS=1 (don't delete each run's output topics after checking them),
 #        and lib.sh's TIMECAST_BENCH_DIR / TIMECAST_BENCH_PORT.
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-
 accidents=${ACCIDENTS:-2845342}
 runs=${RUNS:-1}
-[[ "${1:-}" == "--quick" ]] && accidents=${ACCIDENTS:-100000}
+case "${1:-}" in
+  "") ;;
+  --quick) accidents=${ACCIDENTS:-100000} ;;
+  *) sed -n '2,/^accidents=/{/^accidents=/d;s/^# \{0,1\}//;p}' "$0" >&2; exit 2 ;;
+esac
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 idle_s=5
 out="$work/split_vs_streams"
 mkdir -p "$out"

@@ -27,6 +27,7 @@ struct SplitOptions {
   std::optional<std::string> transactional_id;
   std::optional<std::string> stats_json;
   bool quiet = false;
+  bool create_topics = false;
 };
 
 std::string JsonString(std::string_view text) {
@@ -74,6 +75,7 @@ arrow::Status RunSplitCommand(const SplitOptions& o) {
     options.routes.push_back(route);
   }
   options.dead_letter = o.dead_letter;
+  options.create_topics = o.create_topics;
   options.group = o.group;
   if (o.guarantee == "at-least-once") {
     options.guarantee = split::Guarantee::kAtLeastOnce;
@@ -145,6 +147,8 @@ CommandAction AddSplitCommand(CLI::App& app) {
   app.add_option("--transactional-id", o->transactional_id,
                  "Producer transactional.id (default: unique per process)");
   app.add_option("--stats-json", o->stats_json, "Write the final counts as JSON to this file");
+  app.add_flag("--create-topics", o->create_topics,
+               "Create missing output topics (the input's partition count, retention.ms=-1)");
   app.add_flag("--quiet,-q", o->quiet, "No status line and no summary");
   return [o] { return RunSplitCommand(*o); };
 }

@@ -38,16 +38,23 @@ class Splitter {
     ARROW_ASSIGN_OR_RAISE(producer_, kafka::Producer::Create(producer_config));
     const std::string brokers = producer_->brokers();
     ARROW_RETURN_NOT_OK(kafka::CheckReachable(producer_->handle(), brokers, o_.timeout));
+    ARROW_ASSIGN_OR_RAISE(auto input_partitions,
+                          kafka::FindTopic(producer_->handle(), o_.input_topic, o_.timeout));
     std::vector<std::string> outputs;
     for (const auto& route : o_.routes) outputs.push_back(route.topic);
     if (o_.dead_letter) outputs.push_back(*o_.dead_letter);
     outputs.push_back(o_.input_topic);
     for (const auto& topic : outputs) {
       ARROW_ASSIGN_OR_RAISE(auto partitions, kafka::FindTopic(producer_->handle(), topic, o_.timeout));
+      if (!partitions && o_.create_topics && input_partitions && topic != o_.input_topic) {
+        ARROW_RETURN_NOT_OK(kafka::CreateTopic(
+            producer_->handle(), {topic, *input_partitions, -1, {{"retention.ms", "-1"}}}, o_.timeout));
+        continue;
+      }
       if (!partitions) {
         return util::KafkaError(
             "topic '{}' does not exist at {}; create it (e.g. kafka-topics.sh --bootstrap-server {} "
-            "--create --topic {} --config retention.ms=-1)",
+            "--create --topic {} --config retention.ms=-1), or pass --create-topics",
             topic, brokers, brokers, topic);
       }
     }

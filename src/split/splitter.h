@@ -37,6 +37,8 @@ struct SplitOptions {
   kafka::Config consumer_config;          // bootstrap.servers, user properties
   kafka::Config producer_config;
   std::string transactional_id;
+  // Create missing output topics with the input's partition count.
+  bool create_topics = false;
   std::chrono::milliseconds timeout{30'000};  // for connecting and transaction calls
 };
 

@@ -11,7 +11,8 @@ its identity is (ID, Event). Prints one JSON line:
   missing (expected - distinct), first/last_append_ms (the record timestamps:
   the benchmark creates its topics with message.timestamp.type=LogAppendTime,
   so these are the broker's clock when it appended them), and landed lateness
-  (append time minus the row's due time) p50/p99/max in ms, where the due time is
+  (append time minus the row's due time) p50/p99/max in ms, also without the
+  rows due in the first second (landed_lateness_after_1s_ms), where the due time is
     prototype:EPOCH   EPOCH + Stream_Time (the notebook's start_time + Stream_Time)
     timecast:TICK_S   start + (Stream_Time - T0), with start = the earliest
                       timecast.due header minus TICK_S (0 for one row per
@@ -85,15 +86,25 @@ def main():
         "last_append_ms": last_append,
     }
     if start is not None and landed:
-        late = sorted(a / 1000.0 - (start + (t - (args.first_time if mode == "timecast" else 0.0)))
-                      for a, t in landed)
-        pick = lambda q: late[min(len(late) - 1, max(0, int(q * len(late) + 0.999999) - 1))]
-        out["landed_lateness_ms"] = {
-            "p50": round(pick(0.50) * 1000, 1),
-            "p99": round(pick(0.99) * 1000, 1),
-            "max": round(late[-1] * 1000, 1),
-            "min": round(late[0] * 1000, 1),
-        }
+        origin = args.first_time if mode == "timecast" else 0.0
+
+        def stats(late):
+            late.sort()
+            pick = lambda q: late[min(len(late) - 1, max(0, int(q * len(late) + 0.999999) - 1))]
+            return {
+                "count": len(late),
+                "p50": round(pick(0.50) * 1000, 1),
+                "p99": round(pick(0.99) * 1000, 1),
+                "max": round(late[-1] * 1000, 1),
+                "min": round(late[0] * 1000, 1),
+            }
+
+        out["landed_lateness_ms"] = stats([a / 1000.0 - (start + t - origin) for a, t in landed])
+        # The same without the rows due in the first second: the start-up
+        # (connecting, the producer's first metadata / id) shows in the above.
+        steady = [a / 1000.0 - (start + t - origin) for a, t in landed if t - origin >= 1.0]
+        if steady:
+            out["landed_lateness_after_1s_ms"] = stats(steady)
         if header_due:
             # For one row per message the header is the row's own due time: how
             # far our model of it is off (should be ~0).
