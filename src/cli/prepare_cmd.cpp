@@ -54,7 +54,8 @@ arrow::Status RunPrepareCommand(const PrepareCliOptions& o) {
 
   const auto began = std::chrono::steady_clock::now();
   ARROW_ASSIGN_OR_RAISE(dataset::PrepareResult result, dataset::PrepareDataset(options));
-  const auto took = std::chrono::duration_cast<util::Nanos>(std::chrono::steady_clock::now() - began);
+  const auto took =
+      std::chrono::duration_cast<util::Nanos>(std::chrono::steady_clock::now() - began);
 
   const std::string what = o.sort ? Plural(result.accepted_rows, "row")
                                   : fmt::format("{} ({})", Plural(result.rows_written, "row"),
@@ -92,7 +93,8 @@ CommandAction AddPrepareCommand(CLI::App& app) {
       "--sort only sorts a Parquet dataset by --time-column (stable), e.g. for replay.\n"
       "Memory holds --memory-rows input rows at a time: sorted runs are spilled next to the\n"
       "output and merged. The output appears under its name only when complete.");
-  app.add_option("input", o->input, "Raw accidents: a CSV file, or a Parquet file, directory or glob")
+  app.add_option("input", o->input,
+                 "Raw accidents: a CSV file, or a Parquet file, directory or glob")
       ->required();
   app.add_option("-o,--output", o->output, "Parquet file to write")->required();
   app.add_option("--runtime", o->runtime, "Stream_Time runs from 0 to this (e.g. 90s, 15m, 1h)")

@@ -162,10 +162,8 @@ arrow::Result<OpenedInput> OpenInput(const ReplayOptions& o, const replay::RowFo
   auto parse_window = [&](const arrow::Schema& schema, const std::string& where) -> arrow::Status {
     const auto time_field = schema.GetFieldByName(row.time.name);
     if (!time_field) {
-      std::string names;
-      for (const auto& f : schema.fields()) names += (names.empty() ? "" : ", ") + f->name();
       return util::UsageError("time column '{}' not found in '{}'; the columns are: {}",
-                              row.time.name, where, names);
+                              row.time.name, where, source::ColumnNames(schema));
     }
     ARROW_ASSIGN_OR_RAISE(opened.converter, source::TimeConverter::Make(*time_field->type(), row.time));
     if (o.from) {

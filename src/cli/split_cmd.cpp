@@ -9,6 +9,7 @@
 #include "util/duration.h"
 #include "util/signals.h"
 #include "util/status.h"
+#include "util/text.h"
 
 namespace timecast::cli {
 namespace {
@@ -30,20 +31,11 @@ struct SplitOptions {
   bool create_topics = false;
 };
 
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string StatsJson(const split::SplitStats& s) {
   std::string out_topics;
   uint64_t out_total = 0;
   for (const auto& [topic, count] : s.committed.records_out) {
-    out_topics += fmt::format("{}{}:{}", out_topics.empty() ? "" : ",", JsonString(topic), count);
+    out_topics += fmt::format("{}{}:{}", out_topics.empty() ? "" : ",", util::JsonQuote(topic), count);
     out_total += count;
   }
   const double active = static_cast<double>(s.active.count()) / 1e9;
@@ -51,8 +43,8 @@ std::string StatsJson(const split::SplitStats& s) {
       "{{\"ok\":{},\"stop_reason\":{},{}\"records_in\":{},\"records_out\":{{{}}},\"records_out_total\":{},"
       "\"dead_lettered\":{},\"transactions_committed\":{},\"transactions_aborted\":{},\"lag\":{},"
       "\"seconds_active\":{:.6f},\"seconds_wall\":{:.6f},\"records_per_second\":{:.1f}}}\n",
-      s.status.ok() ? "true" : "false", JsonString(s.stop_reason),
-      s.status.ok() ? "" : "\"error\":" + JsonString(s.status.message()) + ",", s.committed.records_in,
+      s.status.ok() ? "true" : "false", util::JsonQuote(s.stop_reason),
+      s.status.ok() ? "" : "\"error\":" + util::JsonQuote(s.status.message()) + ",", s.committed.records_in,
       out_topics, out_total, s.committed.dead_lettered, s.transactions_committed,
       s.transactions_aborted, s.lag, active, static_cast<double>(s.wall.count()) / 1e9,
       active > 0 ? static_cast<double>(s.committed.records_in) / active : 0.0);

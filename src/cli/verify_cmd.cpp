@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "util/duration.h"
 #include "util/status.h"
+#include "util/text.h"
 #include "verify/verifier.h"
 
 namespace timecast::cli {
@@ -22,30 +23,20 @@ struct VerifyOptions {
   bool json = false;
 };
 
-std::string Grouped(uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 std::string Human(const verify::VerifyReport& r, const VerifyOptions& o) {
   std::string topics;
   for (const auto& [topic, count] : r.found_per_topic) {
-    topics += fmt::format("{}{} {}", topics.empty() ? "" : ", ", topic, Grouped(count));
+    topics += fmt::format("{}{} {}", topics.empty() ? "" : ", ", topic, util::FormatCount(count));
   }
   std::string text = fmt::format("verify: source {}: {} rows (read in {:.1f}s), matched by {}\n", o.source,
-                                 Grouped(r.expected), r.source_seconds, r.key_description);
-  text += fmt::format("verify: topics: {} = {} records (read in {:.1f}s)\n", topics, Grouped(r.found),
+                                 util::FormatCount(r.expected), r.source_seconds, r.key_description);
+  text += fmt::format("verify: topics: {} = {} records (read in {:.1f}s)\n", topics, util::FormatCount(r.found),
                       r.topic_seconds);
   text += fmt::format(
       "verify: matched {}, missing {}, duplicated {}, unexpected {}, differing {}; out of time "
       "order within a partition: {}\n",
-      Grouped(r.matched), Grouped(r.missing), Grouped(r.duplicated), Grouped(r.unexpected),
-      Grouped(r.differing), Grouped(r.out_of_order));
+      util::FormatCount(r.matched), util::FormatCount(r.missing), util::FormatCount(r.duplicated), util::FormatCount(r.unexpected),
+      util::FormatCount(r.differing), util::FormatCount(r.out_of_order));
   if (r.lateness.count() > 0) {
     text += fmt::format("verify: lateness (timecast.sent - timecast.due) p50 {}  p99 {}  p99.9 {}  max {}\n",
                         util::FormatDuration(r.lateness.Percentile(0.5)),
@@ -61,17 +52,12 @@ std::string Human(const verify::VerifyReport& r, const VerifyOptions& o) {
 std::string Json(const verify::VerifyReport& r) {
   std::string topics;
   for (const auto& [topic, count] : r.found_per_topic) {
-    topics += fmt::format("{}\"{}\":{}", topics.empty() ? "" : ",", topic, count);
+    topics += fmt::format("{}{}:{}", topics.empty() ? "" : ",", util::JsonQuote(topic), count);
   }
   auto ms = [](util::Nanos d) { return static_cast<double>(d.count()) / 1e6; };
   std::string examples;
   for (const auto& example : r.examples) {
-    std::string escaped;
-    for (char c : example) {
-      if (c == '"' || c == '\\') escaped += '\\';
-      escaped += c;
-    }
-    examples += fmt::format("{}\"{}\"", examples.empty() ? "" : ",", escaped);
+    examples += (examples.empty() ? "" : ",") + util::JsonQuote(example);
   }
   return fmt::format(
       "{{\"ok\":{},\"expected\":{},\"found\":{},\"found_per_topic\":{{{}}},\"matched\":{},\"missing\":{},"

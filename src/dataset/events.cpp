@@ -31,7 +31,9 @@ class IntervalSource final : public source::BatchSource {
       : raw_(std::move(raw)), options_(std::move(options)), normalizer_(std::move(normalizer)) {
     std::vector<std::shared_ptr<arrow::Field>> fields = {
         arrow::field(options_.event_column, arrow::utf8(), false)};
-    if (options_.runtime) fields.push_back(arrow::field(kStreamTimeColumn, arrow::float64(), false));
+    if (options_.runtime) {
+      fields.push_back(arrow::field(kStreamTimeColumn, arrow::float64(), false));
+    }
     if (options_.event_time_column) {
       fields.push_back(arrow::field(*options_.event_time_column,
                                     arrow::timestamp(arrow::TimeUnit::NANO), false));
@@ -61,8 +63,14 @@ class IntervalSource final : public source::BatchSource {
     picks.reserve(static_cast<size_t>(options_.batch_rows));
     while (static_cast<int64_t>(picks.size()) < options_.batch_rows) {
       if (!HasStart() && !raw_done_) {
-        if (!deferred_error_.ok()) break;  // the rows before an unsorted one are out
-        ARROW_RETURN_NOT_OK(LoadBatch());
+        // After an error the rows before it go out first; the error comes next.
+        if (!deferred_error_.ok()) break;
+        const arrow::Status loaded = LoadBatch();
+        if (!loaded.ok()) {
+          deferred_error_ = loaded;
+          current_.reset();
+          break;
+        }
         continue;
       }
       const bool has_start = HasStart();
@@ -113,7 +121,8 @@ class IntervalSource final : public source::BatchSource {
 
   // Reads the next raw batch with rows: applies the rule, reports rejects,
   // checks the start order. Rows from an unsorted one on are cut off and the
-  // error deferred until the rows before it have gone out.
+  // error deferred until the rows before it have gone out (Next() defers the
+  // errors this returns the same way).
   arrow::Status LoadBatch() {
     for (;;) {
       ARROW_ASSIGN_OR_RAISE(auto next, raw_->Next());
@@ -189,7 +198,8 @@ class IntervalSource final : public source::BatchSource {
           source_index.try_emplace(pick.batch.get(), static_cast<uint32_t>(sources.size()));
       if (added) sources.push_back(pick.batch->rows);
       row_picks.push_back({it->second, pick.row});
-      events.UnsafeAppend(pick.kind == kStart ? std::string_view("Start") : std::string_view("End"));
+      events.UnsafeAppend(pick.kind == kStart ? std::string_view("Start")
+                                              : std::string_view("End"));
       stream_times.UnsafeAppend(StreamSeconds(pick.time, options_.range.first,
                                               options_.range.second, runtime_seconds_));
       event_times.UnsafeAppend(pick.time);
@@ -242,8 +252,10 @@ arrow::Result<std::unique_ptr<source::BatchSource>> MakeIntervalSource(
     return util::UsageError("--runtime must be positive");
   }
   const auto schema = raw->schema();
-  for (const std::string* name : {&options.event_column,
-                                  options.event_time_column ? &*options.event_time_column : nullptr}) {
+  const std::string* event_time =
+      options.event_time_column ? &*options.event_time_column : nullptr;
+  for (const std::string* name : {static_cast<const std::string*>(&options.event_column),
+                                  event_time}) {
     if (name == nullptr) continue;
     if (name->empty()) return util::UsageError("the event column names must not be empty");
     if (schema->GetFieldIndex(*name) >= 0 || *name == kStreamTimeColumn) {
@@ -255,7 +267,8 @@ arrow::Result<std::unique_ptr<source::BatchSource>> MakeIntervalSource(
   ARROW_ASSIGN_OR_RAISE(auto normalizer,
                         AccidentNormalizer::Make(schema, {options.id_column, options.start_column,
                                                           options.end_column}));
-  return std::make_unique<IntervalSource>(std::move(raw), std::move(options), std::move(normalizer));
+  return std::make_unique<IntervalSource>(std::move(raw), std::move(options),
+                                          std::move(normalizer));
 }
 
 arrow::Result<IntervalRange> ComputeIntervalRange(source::BatchSource& raw,

@@ -26,6 +26,7 @@
 #include "source/time_column.h"
 #include "util/bounded_queue.h"
 #include "util/signals.h"
+#include "util/calendar.h"
 #include "util/status.h"
 
 namespace timecast::dataset {
@@ -133,34 +134,9 @@ constexpr int64_t kNanosPerHour = 60 * kNanosPerMinute;
 constexpr int64_t kNanosPerDay = 24 * kNanosPerHour;
 constexpr int64_t kNullTime = std::numeric_limits<int64_t>::min();
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-constexpr int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-struct CivilDate {
-  int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-constexpr CivilDate CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {y + (m <= 2), m, d};
-}
+using util::CivilDate;
+using util::CivilFromDays;
+using util::DaysFromCivil;
 
 // Kaggle's first accident is on 2016-02-08; the data ends with 2021.
 constexpr int64_t kFirstDay = DaysFromCivil(2016, 2, 8);

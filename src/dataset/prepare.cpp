@@ -12,6 +12,8 @@
 #include <arrow/util/key_value_metadata.h>
 #include <fmt/format.h>
 #include <parquet/arrow/writer.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
 #include <parquet/properties.h>
 #include <unistd.h>
 
@@ -23,7 +25,6 @@
 #include <fstream>
 #include <functional>
 #include <limits>
-#include <mutex>
 #include <numeric>
 #include <queue>
 #include <thread>
@@ -129,7 +130,9 @@ arrow::Result<AccidentNormalizer> AccidentNormalizer::Make(
     spec->index = input->GetFieldIndex(name);
     if (spec->index < 0) {
       std::string names;
-      for (const auto& field : input->fields()) names += (names.empty() ? "" : ", ") + field->name();
+      for (const auto& field : input->fields()) {
+        names += (names.empty() ? "" : ", ") + field->name();
+      }
       return util::InputError("column '{}' not found; the columns are: {}", name, names);
     }
     const auto& type = input->field(spec->index)->type();
@@ -276,7 +279,9 @@ arrow::Result<AccidentNormalizer::Normalized> AccidentNormalizer::Normalize(
     // "missing X" / "unparseable X 'text'" / "X 123 out of range": the words before the value.
     const size_t quote = problem.find(" '");
     if (quote != std::string::npos) return problem.substr(0, quote);
-    if (problem.ends_with(" out of range")) return problem.substr(0, problem.find(' ')) + " out of range";
+    if (problem.ends_with(" out of range")) {
+      return problem.substr(0, problem.find(' ')) + " out of range";
+    }
     return problem;
   };
   for (int64_t i = 0; i < rows; ++i) {
@@ -297,10 +302,13 @@ arrow::Result<AccidentNormalizer::Normalized> AccidentNormalizer::Normalize(
   }
 
   // The time columns as timestamp[ns]: reuse nanosecond columns as they are.
-  auto time_array = [&](const TimeColumn& spec,
-                        const std::vector<int64_t>& nanos) -> arrow::Result<std::shared_ptr<arrow::Array>> {
-    if (spec.kind == TimeKind::kTimestamp && spec.nanos_per_unit == 1) return batch.column(spec.index);
-    arrow::TimestampBuilder builder(schema_->field(spec.index)->type(), arrow::default_memory_pool());
+  auto time_array = [&](const TimeColumn& spec, const std::vector<int64_t>& nanos)
+      -> arrow::Result<std::shared_ptr<arrow::Array>> {
+    if (spec.kind == TimeKind::kTimestamp && spec.nanos_per_unit == 1) {
+      return batch.column(spec.index);
+    }
+    arrow::TimestampBuilder builder(schema_->field(spec.index)->type(),
+                                    arrow::default_memory_pool());
     ARROW_RETURN_NOT_OK(builder.AppendValues(nanos));
     return builder.Finish();
   };
@@ -498,7 +506,8 @@ std::shared_ptr<arrow::Schema> CsvReadSchema() {
 // used only to point at the cell that made it fail).
 bool CellParses(std::string_view text, const arrow::DataType& type) {
   if (text.empty()) return true;  // null
-  auto whole = [&](auto value) {
+  // Parses all of `text` into `value`.
+  auto whole = [&](auto& value) {
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     return error == std::errc() && end == text.data() + text.size();
   };
@@ -510,16 +519,17 @@ bool CellParses(std::string_view text, const arrow::DataType& type) {
       return in(TrueValues()) || in(FalseValues());
     }
     case arrow::Type::INT8: {
-      int value = 0;
-      if (!whole(value)) return false;
-      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-      (void)end;
-      return error == std::errc() && value >= -128 && value <= 127;
+      int8_t value = 0;
+      return whole(value);
     }
-    case arrow::Type::INT32: return whole(int32_t{0});
-    case arrow::Type::INT64: return whole(int64_t{0});
-    case arrow::Type::FLOAT: return whole(0.0f);
-    case arrow::Type::DOUBLE: return whole(0.0);
+    case arrow::Type::FLOAT: {
+      float value = 0;
+      return whole(value);
+    }
+    case arrow::Type::DOUBLE: {
+      double value = 0;
+      return whole(value);
+    }
     case arrow::Type::TIMESTAMP: return source::ParseIsoTime(text).ok();
     default: return true;
   }
@@ -568,7 +578,7 @@ class CsvSource final : public source::BatchSource {
     }
     auto read_options = arrow::csv::ReadOptions::Defaults();
     read_options.use_threads = true;
-    read_options.block_size = 4 << 20;
+    read_options.block_size = 1 << 20;
     auto parse_options = arrow::csv::ParseOptions::Defaults();
     parse_options.newlines_in_values = true;  // pandas quotes line breaks inside fields
     parse_options.invalid_row_handler = [ragged = ragged_](const arrow::csv::InvalidRow&) {
@@ -752,7 +762,8 @@ class InputRule {
       if (!problem) break;
       const int64_t row = from + problem->row;
       bad.push_back(row);
-      rejected->push_back({row, problem->reason, fmt::format("{}: {}", time_name_, problem->reason)});
+      rejected->push_back(
+          {row, problem->reason, fmt::format("{}: {}", time_name_, problem->reason)});
       from = row + 1;
     }
     if (bad.empty()) {
@@ -980,7 +991,8 @@ arrow::Status WriteRun(const std::vector<KeyedRows>& pending,
     ARROW_RETURN_NOT_OK(time_builder.Finish(&columns[0]));
     ARROW_RETURN_NOT_OK(kind_builder.Finish(&columns[1]));
     for (const auto& column : gathered->columns()) columns.push_back(column);
-    ARROW_RETURN_NOT_OK(run.Write(*arrow::RecordBatch::Make(run_schema, length, std::move(columns))));
+    ARROW_RETURN_NOT_OK(
+        run.Write(*arrow::RecordBatch::Make(run_schema, length, std::move(columns))));
   }
   return run.Close();
 }
@@ -1078,9 +1090,10 @@ arrow::Result<std::shared_ptr<arrow::RecordBatch>> ToOutput(const arrow::RecordB
 // (run schema) handed to `emit`. Runs hold consecutive input rows in input
 // order, so ties resolved by run index keep input order. Memory: one batch
 // per run plus one chunk.
+using BatchSink = std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>;
 arrow::Status MergeRuns(const std::vector<std::string>& run_paths,
                         const std::shared_ptr<arrow::Schema>& run_schema, int64_t chunk_rows,
-                        const std::function<arrow::Status(std::shared_ptr<arrow::RecordBatch>)>& emit) {
+                        const BatchSink& emit) {
   std::vector<std::unique_ptr<RunReader>> runs;
   for (const auto& path : run_paths) {
     ARROW_ASSIGN_OR_RAISE(auto run, RunReader::Open(path));
@@ -1183,13 +1196,16 @@ std::shared_ptr<parquet::WriterProperties> OutputProperties(int64_t row_group_ro
                              "End_Lng", "Description", "Zipcode", kStreamTimeColumn}) {
     builder.disable_dictionary(unique);
   }
-  if (sorting_column >= 0) builder.set_sorting_columns({parquet::SortingColumn{sorting_column, false, false}});
+  if (sorting_column >= 0) {
+    builder.set_sorting_columns({parquet::SortingColumn{sorting_column, false, false}});
+  }
   return builder.build();
 }
 
 // Opens the input as a batch source: CSV or Parquet by --format or extension.
-arrow::Result<std::unique_ptr<source::BatchSource>> OpenInput(const PrepareOptions& o,
-                                                              bool* is_csv) {
+// For Parquet, `metadata` receives the first file's key-value metadata.
+arrow::Result<std::unique_ptr<source::BatchSource>> OpenInput(
+    const PrepareOptions& o, std::shared_ptr<const arrow::KeyValueMetadata>* metadata) {
   bool csv = o.format == PrepareFormat::kCsv;
   if (o.format == PrepareFormat::kAuto) {
     std::string extension = fs::path(o.input).extension().string();
@@ -1197,7 +1213,6 @@ arrow::Result<std::unique_ptr<source::BatchSource>> OpenInput(const PrepareOptio
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     csv = extension == ".csv";
   }
-  *is_csv = csv;
   if (csv) {
     if (o.sort_only) {
       return util::UsageError(
@@ -1211,6 +1226,10 @@ arrow::Result<std::unique_ptr<source::BatchSource>> OpenInput(const PrepareOptio
   }
   ARROW_ASSIGN_OR_RAISE(auto files, source::ExpandParquetInputs(o.input));
   ARROW_ASSIGN_OR_RAISE(auto parquet, source::ParquetSource::Open(files, {.batch_rows = 16'384}));
+  // ParquetSource's schema carries no file metadata: read the first footer.
+  ARROW_ASSIGN_OR_RAISE(auto first, arrow::io::ReadableFile::Open(files.front()));
+  auto footer = parquet::ReadMetaData(first);
+  if (footer && footer->key_value_metadata()) *metadata = footer->key_value_metadata();
   return std::unique_ptr<source::BatchSource>(std::move(parquet));
 }
 
@@ -1373,8 +1392,8 @@ arrow::Result<PrepareResult> PrepareDataset(const PrepareOptions& o) {
                             parent.string());
   }
 
-  bool is_csv = false;
-  ARROW_ASSIGN_OR_RAISE(auto input, OpenInput(o, &is_csv));
+  std::shared_ptr<const arrow::KeyValueMetadata> input_metadata;
+  ARROW_ASSIGN_OR_RAISE(auto input, OpenInput(o, &input_metadata));
   if (!o.sort_only && input->schema()->GetFieldIndex(o.event_column) >= 0) {
     return util::UsageError("--event-column '{}' is already a column of '{}'", o.event_column,
                             o.input);
@@ -1385,7 +1404,6 @@ arrow::Result<PrepareResult> PrepareDataset(const PrepareOptions& o) {
                             o.input, kStreamTimeColumn);
   }
   ARROW_ASSIGN_OR_RAISE(InputRule rule, InputRule::Make(o, input->schema()));
-  const std::shared_ptr<const arrow::KeyValueMetadata> input_metadata = input->schema()->metadata();
 
   PrepareResult result;
   const std::string rejects_path = o.rejects.empty() ? o.output + kRejectsSuffix : o.rejects;
@@ -1458,7 +1476,9 @@ arrow::Result<PrepareResult> PrepareDataset(const PrepareOptions& o) {
   // Phase 2: this thread encodes and compresses; a merging thread feeds it.
   const std::string temporary = fmt::format("{}.tmp-{}", o.output, getpid());
   auto opened = arrow::io::FileOutputStream::Open(temporary);
-  if (!opened.ok()) return util::UsageError("cannot write '{}': {}", o.output, opened.status().message());
+  if (!opened.ok()) {
+    return util::UsageError("cannot write '{}': {}", o.output, opened.status().message());
+  }
   const std::shared_ptr<arrow::io::OutputStream> file = *opened;
   auto write_all = [&]() -> arrow::Status {
     parquet::ArrowWriterProperties::Builder arrow_properties;

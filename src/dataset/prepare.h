@@ -68,7 +68,7 @@ struct PrepareOptions {
 
   std::string rejects;  // empty: output + kRejectsSuffix; written only when rows are rejected
   int64_t row_group_rows = 65'536;  // output rows per Parquet row group
-  int64_t memory_rows = 500'000;    // input rows per sorted run: the memory bound
+  int64_t memory_rows = 250'000;    // input rows per sorted run: the memory bound
 };
 
 struct PrepareResult {
@@ -172,8 +172,9 @@ class AccidentNormalizer {
 // "True"/"False" booleans, empty fields null. A wrong header fails naming the
 // first differing position and both names; a row with the wrong number of
 // fields or a value that does not parse fails naming the file, line and
-// column. Batches have row_group -1 and first_row = the 0-based data row
-// (header excluded).
+// column. Batches have row_group -1 and first_row = the 1-based data row
+// number of their first row (header excluded), so DescribePosition() names
+// "raw.csv, row N": the Nth record, on line N+1 unless a field spans lines.
 arrow::Result<std::unique_ptr<source::BatchSource>> OpenAccidentsCsv(const std::string& path);
 
 // Merges picked rows of several batches into one batch, in pick order:

@@ -1,5 +1,7 @@
 #include "encode/json_encoder.h"
 
+#include "util/calendar.h"
+
 #include <arrow/array/data.h>
 #include <arrow/buffer.h>
 #include <arrow/extension_type.h>
@@ -24,6 +26,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "util/calendar.h"
 #include "util/status.h"
 
 namespace timecast::encode {
@@ -557,24 +560,8 @@ inline FloorDiv DivFloor(int64_t v, int64_t divisor) {
   return {q, r};
 }
 
-// Howard Hinnant's civil_from_days, in 64 bits so that any int64 day count works.
-struct CivilDate {
-  int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-inline CivilDate CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0), m, d};
-}
+using util::CivilDate;
+using util::CivilFromDays;
 
 // "YYYY-MM-DD"; years past 9999 as "+YYYYY", years before 0 as "-YYYY" (ISO
 // 8601's expanded form, astronomical numbering: year 0 is 1 BC). At most 24 bytes.

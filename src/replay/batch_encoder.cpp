@@ -10,21 +10,12 @@
 namespace timecast::replay {
 namespace {
 
-std::string ColumnList(const arrow::Schema& schema) {
-  std::string names;
-  for (const auto& field : schema.fields()) {
-    if (!names.empty()) names += ", ";
-    names += field->name();
-  }
-  return names;
-}
-
 arrow::Result<int> FindColumn(const arrow::Schema& schema, const std::string& name,
                               std::string_view role) {
   const int index = schema.GetFieldIndex(name);
   if (index < 0) {
     return util::UsageError("{} column '{}' not found; the columns are: {}", role, name,
-                            ColumnList(schema));
+                            source::ColumnNames(schema));
   }
   return index;
 }

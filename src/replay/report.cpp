@@ -8,37 +8,12 @@
 
 #include "util/duration.h"
 #include "util/status.h"
+#include "util/text.h"
 
 namespace timecast::replay {
 namespace {
 
-// 1234567 -> "1,234,567"
-std::string Grouped(uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 double Seconds(util::Nanos d) { return static_cast<double>(d.count()) / 1e9; }
-
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 }  // namespace
 
@@ -53,8 +28,8 @@ void TerminalProgress::OnProgress(const ReplayProgress& progress) {
     line += fmt::format("  {:5.1f}%", 100 * fraction);
   }
   const double elapsed = Seconds(progress.elapsed);
-  line += fmt::format("  {} rows  {} rows/s", Grouped(progress.rows_sent),
-                      Grouped(elapsed > 0 ? static_cast<uint64_t>(
+  line += fmt::format("  {} rows  {} rows/s", util::FormatCount(progress.rows_sent),
+                      util::FormatCount(elapsed > 0 ? static_cast<uint64_t>(
                                                 static_cast<double>(progress.rows_sent) / elapsed)
                                           : 0));
   line += fmt::format("  late p99 {}", util::FormatDuration(progress.lateness_p99));
@@ -79,12 +54,12 @@ std::string FormatSummary(const ReplaySummary& s, const source::TimeConverter& c
   const double wall = Seconds(s.wall);
   std::string text = fmt::format(
       "replay: {} rows in {} messages ({:.1f} MB) to {} in {} ({} rows/s, {:.1f} MB/s); {}\n",
-      Grouped(s.rows_sent), Grouped(s.messages_sent), static_cast<double>(s.bytes_sent) / 1e6,
+      util::FormatCount(s.rows_sent), util::FormatCount(s.messages_sent), static_cast<double>(s.bytes_sent) / 1e6,
       destination, util::FormatDuration(s.wall),
-      Grouped(wall > 0 ? static_cast<uint64_t>(static_cast<double>(s.rows_sent) / wall) : 0),
+      util::FormatCount(wall > 0 ? static_cast<uint64_t>(static_cast<double>(s.rows_sent) / wall) : 0),
       wall > 0 ? static_cast<double>(s.bytes_sent) / 1e6 / wall : 0.0, s.stop_reason);
-  text += fmt::format("replay: delivered {}, failed {}{}\n", Grouped(s.delivery.delivered),
-                      Grouped(s.delivery.failed),
+  text += fmt::format("replay: delivered {}, failed {}{}\n", util::FormatCount(s.delivery.delivered),
+                      util::FormatCount(s.delivery.failed),
                       s.delivery.failed ? " (" + s.delivery.first_error + ")" : "");
   if (s.paced && s.lateness.count() > 0) {
     text += fmt::format("replay: lateness p50 {}  p99 {}  p99.9 {}  max {}\n",
@@ -105,7 +80,7 @@ std::string FormatSummary(const ReplaySummary& s, const source::TimeConverter& c
     text += fmt::format(
         "replay: {} string value(s) had invalid UTF-8 replaced by U+FFFD; {} NaN/Inf value(s) "
         "written as null\n",
-        Grouped(s.encode.invalid_utf8_values), Grouped(s.encode.non_finite_floats));
+        util::FormatCount(s.encode.invalid_utf8_values), util::FormatCount(s.encode.non_finite_floats));
   }
   return text;
 }
@@ -114,9 +89,9 @@ std::string SummaryJson(const ReplaySummary& s, const source::TimeConverter& con
                         const std::string& destination) {
   auto ms = [](util::Nanos d) { return static_cast<double>(d.count()) / 1e6; };
   std::string json = "{";
-  json += fmt::format("\"destination\":{},\"stop_reason\":{},\"ok\":{},", JsonString(destination),
-                      JsonString(s.stop_reason), s.status.ok() ? "true" : "false");
-  if (!s.status.ok()) json += fmt::format("\"error\":{},", JsonString(s.status.message()));
+  json += fmt::format("\"destination\":{},\"stop_reason\":{},\"ok\":{},", util::JsonQuote(destination),
+                      util::JsonQuote(s.stop_reason), s.status.ok() ? "true" : "false");
+  if (!s.status.ok()) json += fmt::format("\"error\":{},", util::JsonQuote(s.status.message()));
   json += fmt::format(
       "\"rows_sent\":{},\"messages_sent\":{},\"bytes_sent\":{},\"delivered\":{},"
       "\"delivery_failures\":{},\"undelivered\":{},\"wall_seconds\":{:.6f},\"rows_per_second\":{:.1f},",
@@ -133,8 +108,8 @@ std::string SummaryJson(const ReplaySummary& s, const source::TimeConverter& con
       ms(s.lateness.Percentile(0.999)), ms(s.lateness.max()), ms(s.lateness.mean()));
   if (s.delivered_through_time) {
     json += fmt::format("\"delivered_through\":{{\"time\":{},\"time_ns\":{},\"position\":{}}},",
-                        JsonString(converter.Format(*s.delivered_through_time)),
-                        *s.delivered_through_time, JsonString(s.delivered_through_position));
+                        util::JsonQuote(converter.Format(*s.delivered_through_time)),
+                        *s.delivered_through_time, util::JsonQuote(s.delivered_through_position));
   } else {
     json += "\"delivered_through\":null,";
   }

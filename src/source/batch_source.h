@@ -22,6 +22,9 @@ struct SourceBatch {
 // A row's place in the input, for messages: "x.parquet, row group 3, row 1200".
 std::string DescribePosition(const SourceBatch& batch, int64_t row);
 
+// "ID, Severity, Start_Time": for messages that list the columns there are.
+std::string ColumnNames(const arrow::Schema& schema);
+
 class BatchSource {
  public:
   virtual ~BatchSource() = default;

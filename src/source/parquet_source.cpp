@@ -26,20 +26,20 @@ std::string DescribePosition(const SourceBatch& batch, int64_t row) {
   return fmt::format("{}, row group {}, row {}", input, batch.row_group, batch.first_row + row);
 }
 
-namespace {
-
-bool IsHiddenName(const std::filesystem::path& path) {
-  const std::string name = path.filename().string();
-  return !name.empty() && (name[0] == '_' || name[0] == '.');
-}
-
-std::string ColumnList(const arrow::Schema& schema) {
+std::string ColumnNames(const arrow::Schema& schema) {
   std::string names;
   for (const auto& field : schema.fields()) {
     if (!names.empty()) names += ", ";
     names += field->name();
   }
   return names;
+}
+
+namespace {
+
+bool IsHiddenName(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  return !name.empty() && (name[0] == '_' || name[0] == '.');
 }
 
 // The smallest and largest value of one column chunk, in dataset ns.
@@ -170,7 +170,7 @@ arrow::Result<std::unique_ptr<ParquetSource>> ParquetSource::Open(std::vector<st
         const int index = file->schema->GetFieldIndex(name);
         if (index < 0) {
           return util::InputError("column '{}' not found in '{}'; its columns are: {}", name, path,
-                                  ColumnList(*file->schema));
+                                  ColumnNames(*file->schema));
         }
         wanted.push_back(index);
       }

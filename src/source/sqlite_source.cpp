@@ -151,10 +151,8 @@ arrow::Result<std::unique_ptr<SqliteSource>> SqliteSource::Open(const SqliteSpec
     for (const auto& name : source->options_.columns) {
       auto field = table_schema->GetFieldByName(name);
       if (!field) {
-        std::string names;
-        for (const auto& f : table_fields) names += (names.empty() ? "" : ", ") + f->name();
         return util::InputError("column '{}' not found in {}; its columns are: {}", name,
-                                *source->name_, names);
+                                *source->name_, ColumnNames(*table_schema));
       }
       fields.push_back(field);
     }

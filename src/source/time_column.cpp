@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 
+#include "util/calendar.h"
 #include "util/status.h"
 
 namespace timecast::source {
@@ -31,28 +32,6 @@ int64_t NanosPerUnit(arrow::TimeUnit::type unit) {
     case arrow::TimeUnit::NANO: return 1;
   }
   return 1;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 
 template <typename ArrayType, typename ToNanos>
@@ -260,7 +239,7 @@ arrow::Result<int64_t> ParseIsoTime(std::string_view text) {
   }
   if (pos != text.size()) return invalid();
   const int64_t days =
-      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+      util::DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return seconds * 1'000'000'000 + fraction;
 }
@@ -272,9 +251,7 @@ std::string FormatIsoTime(int64_t nanos, char separator, bool exact) {
     rest += kNanosPerDay;
     --days;
   }
-  int64_t year = 0;
-  unsigned month = 0, day = 0;
-  CivilFromDays(days, &year, &month, &day);
+  const auto [year, month, day] = util::CivilFromDays(days);
   const int64_t seconds = rest / 1'000'000'000;
   const int64_t fraction = rest % 1'000'000'000;
   std::string text = fmt::format("{:04}-{:02}-{:02}{}{:02}:{:02}:{:02}", year, month, day, separator,
