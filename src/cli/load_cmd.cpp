@@ -34,7 +34,7 @@ arrow::Status RunLoad(const LoadOptions& o) {
     return util::UsageError("--if-exists must be fail, replace or append; got '{}'", o.if_exists);
   }
   ARROW_ASSIGN_OR_RAISE(auto files, source::ExpandParquetInputs(o.input));
-  ARROW_ASSIGN_OR_RAISE(auto source, source::ParquetSource::Open(files, {.batch_rows = 65536}));
+  ARROW_ASSIGN_OR_RAISE(auto source, source::ParquetSource::Open(files, {.batch_rows = 16384}));
   ARROW_ASSIGN_OR_RAISE(auto summary, dataset::LoadIntoSqlite(*source, load));
   const auto elapsed = std::chrono::steady_clock::now() - start;
   const double seconds = std::chrono::duration<double>(elapsed).count();

@@ -129,11 +129,8 @@ arrow::Result<AccidentNormalizer> AccidentNormalizer::Make(
   auto time_column = [&](const std::string& name, TimeColumn* spec) -> arrow::Status {
     spec->index = input->GetFieldIndex(name);
     if (spec->index < 0) {
-      std::string names;
-      for (const auto& field : input->fields()) {
-        names += (names.empty() ? "" : ", ") + field->name();
-      }
-      return util::InputError("column '{}' not found; the columns are: {}", name, names);
+      return util::InputError("column '{}' not found; the columns are: {}", name,
+                              source::ColumnNames(*input));
     }
     const auto& type = input->field(spec->index)->type();
     auto& field = fields[static_cast<size_t>(spec->index)];
@@ -721,10 +718,8 @@ class InputRule {
     if (o.sort_only) {
       rule.time_index_ = input->GetFieldIndex(o.time_column);
       if (rule.time_index_ < 0) {
-        std::string names;
-        for (const auto& f : input->fields()) names += (names.empty() ? "" : ", ") + f->name();
         return util::UsageError("--time-column '{}' is not a column of '{}'; its columns are: {}",
-                                o.time_column, o.input, names);
+                                o.time_column, o.input, source::ColumnNames(*input));
       }
       rule.time_name_ = o.time_column;
       ARROW_ASSIGN_OR_RAISE(rule.converter_,

@@ -244,7 +244,7 @@ arrow::Result<int64_t> ParseIsoTime(std::string_view text) {
   return seconds * 1'000'000'000 + fraction;
 }
 
-std::string FormatIsoTime(int64_t nanos, char separator, bool exact) {
+size_t FormatIsoTimeTo(char* out, int64_t nanos, char separator, bool exact) {
   int64_t days = nanos / kNanosPerDay;
   int64_t rest = nanos % kNanosPerDay;
   if (rest < 0) {
@@ -253,19 +253,53 @@ std::string FormatIsoTime(int64_t nanos, char separator, bool exact) {
   }
   const auto [year, month, day] = util::CivilFromDays(days);
   const int64_t seconds = rest / 1'000'000'000;
-  const int64_t fraction = rest % 1'000'000'000;
-  std::string text = fmt::format("{:04}-{:02}-{:02}{}{:02}:{:02}:{:02}", year, month, day, separator,
-                                 seconds / 3600, seconds / 60 % 60, seconds % 60);
-  if (!exact) {
-    if (fraction / 1'000'000 != 0) text += fmt::format(".{:03}", fraction / 1'000'000);
-  } else if (fraction % 1'000 != 0) {
-    text += fmt::format(".{:09}", fraction);
-  } else if (fraction % 1'000'000 != 0) {
-    text += fmt::format(".{:06}", fraction / 1'000);
-  } else if (fraction != 0) {
-    text += fmt::format(".{:03}", fraction / 1'000'000);
+  int64_t fraction = rest % 1'000'000'000;
+  char* p = out;
+  auto digits = [&p](int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      p[i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+    p += width;
+  };
+  if (year >= 0 && year <= 9999) {
+    digits(year, 4);
+  } else {
+    p = std::to_chars(p, p + 24, year).ptr;
   }
-  return text;
+  *p++ = '-';
+  digits(month, 2);
+  *p++ = '-';
+  digits(day, 2);
+  *p++ = separator;
+  digits(seconds / 3600, 2);
+  *p++ = ':';
+  digits(seconds / 60 % 60, 2);
+  *p++ = ':';
+  digits(seconds % 60, 2);
+  int width = 0;
+  if (!exact) {
+    fraction /= 1'000'000;
+    width = fraction != 0 ? 3 : 0;
+  } else if (fraction % 1'000 != 0) {
+    width = 9;
+  } else if (fraction % 1'000'000 != 0) {
+    fraction /= 1'000;
+    width = 6;
+  } else if (fraction != 0) {
+    fraction /= 1'000'000;
+    width = 3;
+  }
+  if (width > 0) {
+    *p++ = '.';
+    digits(fraction, width);
+  }
+  return static_cast<size_t>(p - out);
+}
+
+std::string FormatIsoTime(int64_t nanos, char separator, bool exact) {
+  char buffer[48];
+  return std::string(buffer, FormatIsoTimeTo(buffer, nanos, separator, exact));
 }
 
 }  // namespace timecast::source

@@ -68,4 +68,7 @@ arrow::Result<int64_t> ParseIsoTime(std::string_view text);
 // of 3, 6 or 9 as the value needs. `separator` goes between date and time.
 std::string FormatIsoTime(int64_t nanos, char separator = 'T', bool exact = false);
 
+// The same into `out` (at least 40 bytes), without allocating; returns the length.
+size_t FormatIsoTimeTo(char* out, int64_t nanos, char separator = 'T', bool exact = false);
+
 }  // namespace timecast::source

@@ -7,8 +7,11 @@ namespace timecast::sqlite {
 arrow::Result<std::unique_ptr<Database>> Database::Open(const std::string& path, Mode mode) {
   std::unique_ptr<Database> database(new Database());
   database->path_ = path;
-  const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                            : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  // NOMUTEX: a connection is only ever used by one thread, and serialized mode
+  // takes a lock on every bind and step.
+  const int flags = SQLITE_OPEN_NOMUTEX | (mode == Mode::kReadOnly
+                                               ? SQLITE_OPEN_READONLY
+                                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   const int rc = sqlite3_open_v2(path.c_str(), &database->db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     return util::InputError("cannot open SQLite database '{}': {}", path,
