@@ -16,6 +16,7 @@
 #include "replay/pipeline.h"
 #include "replay/report.h"
 #include "replay/stream_sink.h"
+#include "dataset/events.h"
 #include "source/parquet_source.h"
 #include "source/sqlite_source.h"
 #include "util/duration.h"
@@ -30,6 +31,9 @@ struct ReplayOptions {
   std::string time_column = "Stream_Time";
   std::optional<std::string> time_unit;
   std::vector<std::string> columns;
+  std::optional<std::string> start_column;
+  std::optional<std::string> end_column;
+  std::string stream_runtime = "1h";
 
   std::optional<double> speed;
   std::optional<std::string> fit;
@@ -175,7 +179,35 @@ arrow::Result<OpenedInput> OpenInput(const ReplayOptions& o, const replay::RowFo
     return arrow::Status::OK();
   };
 
-  if (source::IsSqliteInput(o.input)) {
+  if (o.start_column || o.end_column) {
+    if (!o.start_column || !o.end_column || source::IsSqliteInput(o.input)) {
+      return util::UsageError("--start-column and --end-column go together, with Parquet input");
+    }
+    // Raw intervals become Start and End events with Stream_Time computed as
+    // `timecast prepare --runtime` would, so the result equals prepare + replay.
+    ARROW_ASSIGN_OR_RAISE(std::vector<std::string> files, source::ExpandParquetInputs(o.input));
+    dataset::IntervalOptions intervals;
+    intervals.start_column = *o.start_column;
+    intervals.end_column = *o.end_column;
+    ARROW_ASSIGN_OR_RAISE(util::Nanos runtime, util::ParseDuration(o.stream_runtime));
+    intervals.runtime = runtime;
+    ARROW_ASSIGN_OR_RAISE(auto raw, source::ParquetSource::Open(files, {}));
+    std::vector<std::string> scan_columns = {intervals.start_column, intervals.end_column};
+    if (raw->schema()->GetFieldIndex(intervals.id_column) >= 0) scan_columns.push_back(intervals.id_column);
+    ARROW_ASSIGN_OR_RAISE(auto scan, source::ParquetSource::Open(files, {.columns = scan_columns, .batch_rows = 65536}));
+    ARROW_ASSIGN_OR_RAISE(auto range, dataset::ComputeIntervalRange(*scan, intervals));
+    intervals.range = {range.earliest, range.latest};
+    if (range.rejected > 0) {
+      fmt::print(stderr,
+                 "timecast: warning: {} record(s) skipped as `prepare` rejects them (missing or "
+                 "unparseable times or ID, or End before Start); `timecast prepare` writes them "
+                 "to a reject file\n",
+                 range.rejected);
+    }
+    ARROW_ASSIGN_OR_RAISE(opened.source, dataset::MakeIntervalSource(std::move(raw), intervals));
+    ARROW_RETURN_NOT_OK(parse_window(*opened.source->schema(), files[0]));
+    plan.span = std::make_pair(int64_t{0}, runtime.count());
+  } else if (source::IsSqliteInput(o.input)) {
     ARROW_ASSIGN_OR_RAISE(auto spec, source::ParseSqliteSpec(o.input));
     ARROW_ASSIGN_OR_RAISE(auto sqlite, source::SqliteSource::Open(
                                            spec, {.columns = columns, .order_by = row.time.name}));
@@ -316,6 +348,12 @@ CommandAction AddReplayCommand(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--time-unit", o->time_unit,
                  "Unit of a numeric time column: s, ms, us or ns (default s)");
+  app.add_option("--start-column", o->start_column,
+                 "With --end-column: replay raw intervals as Start and End events (in time order)");
+  app.add_option("--end-column", o->end_column, "See --start-column");
+  app.add_option("--stream-runtime", o->stream_runtime,
+                 "With --start-column: the RUNTIME Stream_Time spans, as `prepare --runtime`")
+      ->capture_default_str();
   app.add_option("--columns", o->columns, "Columns of the JSON value, in order (default: all)")
       ->delimiter(',')
       ->allow_extra_args(false);

@@ -134,5 +134,26 @@ TEST(Cli, FileSinkWritesJsonLinesAndStatsJson) {
   EXPECT_NE(json.find("\"delivery_failures\":0,"), std::string::npos) << json;
 }
 
+
+TEST(Cli, IntervalReplayEqualsPrepareThenReplay) {
+  const std::string dir = testing::TempDir();
+  ASSERT_EQ(RunTimecast({"generate", "--rows", "2000", "--seed", "7", "--dirty", "-o", dir + "/raw.parquet"}).exit_code, 0);
+  const auto prepared = RunTimecast({"prepare", dir + "/raw.parquet", "-o", dir + "/stream.parquet"});
+  ASSERT_EQ(prepared.exit_code, 0) << prepared.err;
+  const auto via_prepare = RunTimecast({"replay", dir + "/stream.parquet", "--topspeed", "--sink", "stdout", "-q"});
+  const auto direct = RunTimecast({"replay", dir + "/raw.parquet", "--start-column", "Start_Time",
+                                   "--end-column", "End_Time", "--topspeed", "--sink", "stdout", "-q"});
+  ASSERT_EQ(via_prepare.exit_code, 0) << via_prepare.err;
+  ASSERT_EQ(direct.exit_code, 0) << direct.err;
+  EXPECT_GT(std::count(direct.out.begin(), direct.out.end(), '\n'), 3900);
+  EXPECT_TRUE(direct.out == via_prepare.out) << "interval replay differs from prepare + replay";
+  EXPECT_NE(direct.err.find("record(s) skipped as `prepare` rejects them"), std::string::npos) << direct.err;
+}
+
+TEST(Cli, StartColumnNeedsEndColumn) {
+  ExpectUsageError({"replay", SmallFile(), "--sink", "stdout", "--start-column", "Stream_Time"},
+                   "--start-column and --end-column go together");
+}
+
 }  // namespace
 }  // namespace timecast
