@@ -1,5 +1,9 @@
 #include "replay/pipeline.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <charconv>
 #include <deque>
 #include <mutex>
@@ -40,6 +44,9 @@ using BatchQueue = util::BoundedQueue<std::unique_ptr<EncodedBatch>>;
 
 void ReadAhead(const ReplayPlan& plan, const ReplayContext& context, BatchPool& pool,
                BatchQueue& queue) {
+  // The read-ahead runs seconds ahead of the sender: on a busy machine it is
+  // the one that should wait for a core, not the thread keeping deadlines.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
   std::optional<Reorderer> reorderer;
   if (plan.max_disorder) {
     reorderer.emplace(*plan.max_disorder, plan.row.time.name, context.encoder->converter(),
