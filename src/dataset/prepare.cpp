@@ -90,15 +90,7 @@ std::string Quote(std::string_view text) {
   return fmt::format("'{}'", text);
 }
 
-int64_t NanosPerUnit(arrow::TimeUnit::type unit) {
-  switch (unit) {
-    case arrow::TimeUnit::SECOND: return 1'000'000'000;
-    case arrow::TimeUnit::MILLI: return 1'000'000;
-    case arrow::TimeUnit::MICRO: return 1'000;
-    case arrow::TimeUnit::NANO: return 1;
-  }
-  return 1;
-}
+using source::NanosPerUnit;
 
 }  // namespace
 

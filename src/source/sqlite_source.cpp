@@ -74,15 +74,6 @@ std::shared_ptr<arrow::DataType> TypeFromRecorded(const std::string& recorded) {
   return nullptr;
 }
 
-int64_t NanosPerUnit(const arrow::DataType& type) {
-  switch (static_cast<const arrow::TimestampType&>(type).unit()) {
-    case arrow::TimeUnit::SECOND: return 1'000'000'000;
-    case arrow::TimeUnit::MILLI: return 1'000'000;
-    case arrow::TimeUnit::MICRO: return 1'000;
-    case arrow::TimeUnit::NANO: return 1;
-  }
-  return 1;
-}
 
 }  // namespace
 
@@ -248,7 +239,7 @@ arrow::Result<std::optional<SourceBatch>> SqliteSource::Next() {
             appended = static_cast<arrow::Date32Builder&>(builder).Append(
                 static_cast<int32_t>(*nanos / 86'400'000'000'000));
           } else {
-            appended = static_cast<arrow::TimestampBuilder&>(builder).Append(*nanos / NanosPerUnit(type));
+            appended = static_cast<arrow::TimestampBuilder&>(builder).Append(*nanos / NanosPerUnit(static_cast<const arrow::TimestampType&>(type).unit()));
           }
           break;
         }

@@ -24,15 +24,6 @@ arrow::Result<int64_t> NanosPerUnit(std::string_view unit) {
   return util::UsageError("--time-unit must be one of s, ms, us, ns; got '{}'", unit);
 }
 
-int64_t NanosPerUnit(arrow::TimeUnit::type unit) {
-  switch (unit) {
-    case arrow::TimeUnit::SECOND: return 1'000'000'000;
-    case arrow::TimeUnit::MILLI: return 1'000'000;
-    case arrow::TimeUnit::MICRO: return 1'000;
-    case arrow::TimeUnit::NANO: return 1;
-  }
-  return 1;
-}
 
 template <typename ArrayType, typename ToNanos>
 std::optional<TimeConverter::BadValue> ConvertEach(const arrow::Array& column, ToNanos to_nanos,
@@ -56,6 +47,16 @@ std::optional<TimeConverter::BadValue> ConvertEach(const arrow::Array& column, T
 }
 
 }  // namespace
+
+int64_t NanosPerUnit(arrow::TimeUnit::type unit) {
+  switch (unit) {
+    case arrow::TimeUnit::SECOND: return 1'000'000'000;
+    case arrow::TimeUnit::MILLI: return 1'000'000;
+    case arrow::TimeUnit::MICRO: return 1'000;
+    case arrow::TimeUnit::NANO: return 1;
+  }
+  return 1;
+}
 
 arrow::Result<TimeConverter> TimeConverter::Make(const arrow::DataType& type,
                                                  const TimeColumnSpec& spec) {

@@ -7,7 +7,7 @@
 #pragma once
 
 #include <arrow/result.h>
-#include <arrow/type_fwd.h>
+#include <arrow/type.h>
 
 #include <cstdint>
 #include <optional>
@@ -58,6 +58,9 @@ class TimeConverter {
   Kind kind_ = Kind::kFloating;
   int64_t nanos_per_unit_ = 1'000'000'000;
 };
+
+// Nanoseconds in one unit of an Arrow timestamp.
+int64_t NanosPerUnit(arrow::TimeUnit::type unit);
 
 // Parses ISO-8601 date or date-time text to nanoseconds since the epoch (UTC
 // when the text has no offset). Fails with a usage error naming the text.
