@@ -27,6 +27,7 @@
 #include "util/bounded_queue.h"
 #include "util/signals.h"
 #include "util/calendar.h"
+#include "util/output_file.h"
 #include "util/status.h"
 
 namespace timecast::dataset {
@@ -1771,19 +1772,9 @@ arrow::Result<GenerateResult> GenerateDataset(const GenerateOptions& o) {
     return util::UsageError("cannot write '{}': {}", o.output, opened.status().message());
   }
   const std::shared_ptr<arrow::io::OutputStream> file = *opened;
-  arrow::Status status =
-      o.format == GenerateFormat::kCsv ? WriteCsv(o, file) : WriteParquet(o, file);
-  const arrow::Status closed = file->Close();
-  if (status.ok()) status = closed;
-  if (status.ok()) {
-    fs::rename(temporary, output, ec);
-    if (ec) status = util::UsageError("cannot write '{}': {}", o.output, ec.message());
-  }
-  if (!status.ok()) {
-    fs::remove(temporary, ec);
-    if (status.code() == arrow::StatusCode::Cancelled) return status;
-    return util::WithContext(status, fmt::format("writing '{}'", o.output));
-  }
+  ARROW_RETURN_NOT_OK(util::CommitTemporaryFile(
+      *file, temporary, o.output,
+      o.format == GenerateFormat::kCsv ? WriteCsv(o, file) : WriteParquet(o, file)));
 
   GenerateResult result;
   result.accidents = o.rows;

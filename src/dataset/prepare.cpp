@@ -34,6 +34,7 @@
 #include "source/time_column.h"
 #include "util/bounded_queue.h"
 #include "util/signals.h"
+#include "util/output_file.h"
 #include "util/status.h"
 
 namespace timecast::dataset {
@@ -1508,18 +1509,7 @@ arrow::Result<PrepareResult> PrepareDataset(const PrepareOptions& o) {
     ARROW_RETURN_NOT_OK(queue.final_status());
     return writer->Close();
   };
-  status = write_all();
-  const arrow::Status closed = file->Close();
-  if (status.ok()) status = closed;
-  if (status.ok()) {
-    fs::rename(temporary, output, ec);
-    if (ec) status = util::UsageError("cannot write '{}': {}", o.output, ec.message());
-  }
-  if (!status.ok()) {
-    fs::remove(temporary, ec);
-    if (status.code() == arrow::StatusCode::Cancelled) return status;
-    return util::WithContext(status, fmt::format("writing '{}'", o.output));
-  }
+  ARROW_RETURN_NOT_OK(util::CommitTemporaryFile(*file, temporary, o.output, write_all()));
   result.bytes = static_cast<int64_t>(fs::file_size(output, ec));
   result.merge_seconds = seconds_since(merge_began);
   return result;
