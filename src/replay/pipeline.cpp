@@ -97,16 +97,13 @@ class Sender {
  public:
   Sender(const ReplayPlan& plan, const ReplayContext& context, ReplaySummary& summary)
       : plan_(plan), ctx_(context), summary_(summary) {
-    start_ = ctx_.clock->Now();
-    start_epoch_ns_ = ctx_.realtime_now_ns();
-    next_progress_ = start_;
     summary_.paced = ctx_.schedule->paced();
     headers_.resize(plan.header_names.size() + 2);  // + the trace headers
-
   }
 
   // Sends every row of `batch`; false when the replay must stop.
   bool SendBatch(std::shared_ptr<const EncodedBatch> batch) {
+    if (!anchored_) Anchor();
     if (batch->pass != pass_) {
       ctx_.schedule->StartPass();
       pass_ = batch->pass;
@@ -118,6 +115,7 @@ class Sender {
   // Sends what is pending (a tick array) unless stopped by a signal or an
   // error, flushes and settles the summary.
   void Finish() {
+    if (!anchored_) Anchor();
     if (summary_.status.ok()) {
       SendTickArray();
     } else if (tick_flight_ != nullptr && tick_rows_ > 0) {
@@ -138,6 +136,16 @@ class Sender {
   }
 
  private:
+  // Pins dataset time to wall time once, when the first batch is in hand:
+  // anchoring earlier would make the first rows late by the time it takes to
+  // open the input and decode its first batch (tens of ms on a big file).
+  void Anchor() {
+    anchored_ = true;
+    start_ = ctx_.clock->Now();
+    start_epoch_ns_ = ctx_.realtime_now_ns();
+    next_progress_ = start_;
+  }
+
   bool SendObjects(const std::shared_ptr<const EncodedBatch>& batch) {
     Flight* flight = NewFlight(batch);
     open_flight_ = flight;
@@ -353,6 +361,7 @@ class Sender {
   const ReplayPlan& plan_;
   const ReplayContext& ctx_;
   ReplaySummary& summary_;
+  bool anchored_ = false;
   Nanos start_{0};
   int64_t start_epoch_ns_ = 0;
   Nanos next_progress_{0};

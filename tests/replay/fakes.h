@@ -40,6 +40,7 @@ class VectorSource final : public source::BatchSource {
   arrow::Result<std::optional<source::SourceBatch>> Next() override {
     if (fail_at_ && next_ == *fail_at_) return util::InputError("disk on fire at batch {}", next_);
     if (next_ >= batches_.size()) return std::nullopt;
+    if (next_ == 0 && open_clock_ != nullptr) open_clock_->Advance(open_cost_);
     source::SourceBatch out{batches_[next_], file_, static_cast<int>(next_), 0};
     ++next_;
     return out;
@@ -49,6 +50,11 @@ class VectorSource final : public source::BatchSource {
     ++rewinds;
     return arrow::Status::OK();
   }
+  // Makes the first read take `cost` of fake time, like opening a big file.
+  void SlowFirstRead(clock::FakeClock* clock, util::Nanos cost) {
+    open_clock_ = clock;
+    open_cost_ = cost;
+  }
   std::optional<size_t> fail_at_;
   int rewinds = 0;
 
@@ -56,6 +62,8 @@ class VectorSource final : public source::BatchSource {
   std::shared_ptr<arrow::Schema> schema_;
   std::vector<std::shared_ptr<arrow::RecordBatch>> batches_;
   size_t next_ = 0;
+  clock::FakeClock* open_clock_ = nullptr;
+  util::Nanos open_cost_{0};
   std::shared_ptr<const std::string> file_ = std::make_shared<const std::string>("mem.parquet");
 };
 
