@@ -47,6 +47,7 @@ struct ReplayOptions {
   int loop = 1;
   std::string when_late = "burst";
   std::string spin = "0";
+  int rt_priority = 1;
 
   std::string format = "json";
   std::string tick = "100ms";
@@ -247,6 +248,7 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
   plan.row = row;
   plan.loops = o.loop;
   plan.trace_headers = o.trace_headers;
+  plan.realtime_priority = o.rt_priority;
   if (o.loop < 0) return util::UsageError("--loop must be 0 (forever) or more");
   if (o.runtime) {
     ARROW_ASSIGN_OR_RAISE(plan.runtime, util::ParseDuration(*o.runtime));
@@ -378,6 +380,11 @@ CommandAction AddReplayCommand(CLI::App& app) {
   pacing->add_option("--spin", o->spin,
                      "Busy-wait this long before each deadline instead of sleeping (e.g. 50us): "
                      "less lateness, more CPU")
+      ->capture_default_str();
+  pacing->add_option("--rt-priority", o->rt_priority,
+                     "SCHED_FIFO priority of the sending thread when paced, so deadlines are kept "
+                     "on a busy machine (1-99; 0: ordinary scheduling)")
+      ->check(CLI::Range(0, 99))
       ->capture_default_str();
   pacing->add_option("--when-late", o->when_late,
                      "When behind: burst (catch up) or shift (slide the clock)")

@@ -3,7 +3,11 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <cerrno>
+#include <cstring>
 
 namespace timecast::clock {
 namespace {
@@ -34,6 +38,30 @@ void MonotonicClock::SleepUntil(Nanos deadline) {
   }
   while (Now() < deadline) {
   }
+}
+
+RealtimeScope::RealtimeScope(int priority) {
+  sched_param old{};
+  if (pthread_getschedparam(pthread_self(), &old_policy_, &old) != 0) {
+    status_ = arrow::Status::IOError("cannot read the thread's scheduling policy");
+    return;
+  }
+  old_priority_ = old.sched_priority;
+  sched_param wanted{};
+  wanted.sched_priority = priority;
+  if (const int error = pthread_setschedparam(pthread_self(), SCHED_FIFO, &wanted); error != 0) {
+    status_ = arrow::Status::IOError("SCHED_FIFO priority ", priority, " refused: ",
+                                     std::strerror(error));
+    return;
+  }
+  applied_ = true;
+}
+
+RealtimeScope::~RealtimeScope() {
+  if (!applied_) return;
+  sched_param old{};
+  old.sched_priority = old_priority_;
+  pthread_setschedparam(pthread_self(), old_policy_, &old);
 }
 
 Nanos RealtimeNow() { return Read(CLOCK_REALTIME); }

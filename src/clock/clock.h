@@ -3,6 +3,8 @@
 // schedules without sleeping.
 #pragma once
 
+#include <arrow/status.h>
+
 #include "util/duration.h"
 
 namespace timecast::clock {
@@ -45,6 +47,29 @@ class FakeClock final : public Clock {
  private:
   Nanos now_{0};
   int sleeps_ = 0;
+};
+
+// Runs the calling thread under SCHED_FIFO at `priority` (1-99) until
+// destroyed, then restores its previous policy. A paced sender sleeps between
+// deadlines; under SCHED_FIFO the kernel runs it the moment a deadline comes,
+// ahead of every ordinary thread (the broker's, a build's), instead of queueing
+// it behind them for tens of milliseconds on a busy machine. The kernel caps
+// real-time threads at 95% of a CPU (sched_rt_runtime_us), so a sender that
+// never sleeps cannot lock the machine up. `status()` says why it was not
+// applied (no CAP_SYS_NICE or RLIMIT_RTPRIO); the thread then runs as before.
+class RealtimeScope {
+ public:
+  explicit RealtimeScope(int priority);
+  ~RealtimeScope();
+  RealtimeScope(const RealtimeScope&) = delete;
+  RealtimeScope& operator=(const RealtimeScope&) = delete;
+  const arrow::Status& status() const { return status_; }
+
+ private:
+  arrow::Status status_;
+  bool applied_ = false;
+  int old_policy_ = 0;
+  int old_priority_ = 0;
 };
 
 // Nanoseconds since the Unix epoch (CLOCK_REALTIME), for record timestamps.

@@ -4,7 +4,9 @@
 #include <arrow/status.h>
 #include <librdkafka/rdkafka.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 namespace timecast::kafka {
@@ -35,6 +37,10 @@ struct ErrorDeleter {
   void operator()(rd_kafka_error_t* error) const { rd_kafka_error_destroy(error); }
 };
 using ErrorPtr = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+
+// The last header `name` of `message` read as a decimal integer (like the
+// timecast.due / timecast.sent trace headers); nullopt when absent or not one.
+std::optional<int64_t> IntegerHeader(const rd_kafka_message_t& message, const char* name);
 
 // A Kafka-class error (exit code 4): "<context>: <librdkafka's text>".
 arrow::Status ErrorStatus(rd_kafka_resp_err_t error, std::string_view context);

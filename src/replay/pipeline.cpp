@@ -7,9 +7,11 @@
 #include <charconv>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "clock/clock.h"
 #include "replay/encoded_batch.h"
 #include "replay/reorder.h"
 #include "util/bounded_queue.h"
@@ -306,6 +308,8 @@ class Sender {
     }
     if (ctx_.schedule->paced()) {
       const Nanos lateness = now - (start_ + due);
+      if (lateness > summary_.lateness.max()) summary_.worst_lateness_at = now - start_;
+      if (lateness > std::chrono::milliseconds(1)) ++summary_.late_over_1ms;
       summary_.lateness.Record(lateness);
       ctx_.schedule->OnLate(lateness);
     }
@@ -392,6 +396,13 @@ ReplaySummary RunReplay(const ReplayPlan& plan, const ReplayContext& context) {
   auto pool = std::make_shared<BatchPool>();
   BatchQueue queue(plan.read_ahead_batches);
   std::thread reader([&] { ReadAhead(plan, context, *pool, queue); });
+  // After the reader started, so it does not inherit the policy; top speed
+  // never sleeps, so it has nothing to gain and would only crowd the producer.
+  std::optional<clock::RealtimeScope> realtime;
+  if (plan.realtime_priority > 0 && context.schedule->paced()) {
+    realtime.emplace(plan.realtime_priority);
+    if (!realtime->status().ok()) summary.scheduling_warning = realtime->status().message();
+  }
 
   Sender sender(plan, context, summary);
   bool stopped = false;

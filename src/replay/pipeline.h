@@ -42,6 +42,9 @@ struct ReplayPlan {
   // message, so `verify` can measure lateness from what landed.
   bool trace_headers = false;
   size_t read_ahead_batches = 4;
+  // When paced and > 0, the sending thread runs under SCHED_FIFO at this
+  // priority for the replay (clock::RealtimeScope); 0 leaves it alone.
+  int realtime_priority = 0;
   std::chrono::milliseconds flush_timeout{30'000};
   util::Nanos progress_interval = std::chrono::milliseconds(250);
   // The dataset span being replayed (for --fit and the progress percentage).
@@ -68,6 +71,14 @@ struct ReplaySummary {
   std::optional<util::Nanos> first_send;  // from `ReplayContext::start` to the first record
   bool paced = true;
   util::Histogram lateness;   // handed-over time minus due time, per message
+  // Wall time since the start at which the worst lateness happened, and the
+  // number of messages later than 1 ms: together they tell a one-off stall
+  // from a replay that cannot keep up.
+  util::Nanos worst_lateness_at{0};
+  uint64_t late_over_1ms = 0;
+  // Why a requested realtime_priority was not applied; empty when it was
+  // (or none was asked for).
+  std::string scheduling_warning;
   // The furthest point up to which every row was delivered.
   std::optional<int64_t> delivered_through_time;
   std::string delivered_through_position;

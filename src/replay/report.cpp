@@ -62,11 +62,21 @@ std::string FormatSummary(const ReplaySummary& s, const source::TimeConverter& c
                       util::FormatCount(s.delivery.failed),
                       s.delivery.failed ? " (" + s.delivery.first_error + ")" : "");
   if (s.paced && s.lateness.count() > 0) {
-    text += fmt::format("replay: lateness p50 {}  p99 {}  p99.9 {}  max {}\n",
+    text += fmt::format(
+        "replay: lateness p50 {}  p99 {}  p99.9 {}  max {} (at {}); {} message(s) over 1ms late\n",
                         util::FormatDuration(s.lateness.Percentile(0.5)),
                         util::FormatDuration(s.lateness.Percentile(0.99)),
                         util::FormatDuration(s.lateness.Percentile(0.999)),
-                        util::FormatDuration(s.lateness.max()));
+                        util::FormatDuration(s.lateness.max()),
+                        util::FormatDuration(s.worst_lateness_at),
+                        util::FormatCount(s.late_over_1ms));
+  }
+  if (!s.scheduling_warning.empty()) {
+    text += fmt::format(
+        "replay: warning: {}: the sender ran at ordinary priority, so lateness suffers when "
+        "other work keeps the cores busy (grant CAP_SYS_NICE or an RLIMIT_RTPRIO, or pass "
+        "--rt-priority 0 not to ask)\n",
+        s.scheduling_warning);
   }
   if (s.first_send) {
     text += fmt::format("replay: first record sent {} after start\n",
@@ -103,9 +113,10 @@ std::string SummaryJson(const ReplaySummary& s, const source::TimeConverter& con
   json += fmt::format("\"paced\":{},\"passes\":{},", s.paced ? "true" : "false", s.passes);
   json += fmt::format(
       "\"lateness_ms\":{{\"count\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"p999\":{:.3f},\"max\":{:.3f},"
-      "\"mean\":{:.3f}}},",
+      "\"mean\":{:.3f},\"max_at_s\":{:.3f},\"over_1ms\":{}}},",
       s.lateness.count(), ms(s.lateness.Percentile(0.5)), ms(s.lateness.Percentile(0.99)),
-      ms(s.lateness.Percentile(0.999)), ms(s.lateness.max()), ms(s.lateness.mean()));
+      ms(s.lateness.Percentile(0.999)), ms(s.lateness.max()), ms(s.lateness.mean()),
+      Seconds(s.worst_lateness_at), s.late_over_1ms);
   if (s.delivered_through_time) {
     json += fmt::format("\"delivered_through\":{{\"time\":{},\"time_ns\":{},\"position\":{}}},",
                         util::JsonQuote(converter.Format(*s.delivered_through_time)),
@@ -113,6 +124,8 @@ std::string SummaryJson(const ReplaySummary& s, const source::TimeConverter& con
   } else {
     json += "\"delivered_through\":null,";
   }
+  json += fmt::format("\"scheduling_warning\":{},",
+                      s.scheduling_warning.empty() ? "null" : util::JsonQuote(s.scheduling_warning));
   json += fmt::format("\"invalid_utf8_values\":{},\"non_finite_floats\":{}}}\n",
                       s.encode.invalid_utf8_values, s.encode.non_finite_floats);
   return json;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "kafka/admin.h"
@@ -93,7 +94,7 @@ class Splitter {
         stats_.stop_reason = "stopped by signal";
         break;
       }
-      kafka::MessagePtr message = consumer_->Poll(std::chrono::milliseconds(50));
+      kafka::MessagePtr message = consumer_->Poll(PollTimeout());
       ARROW_RETURN_NOT_OK(rebalance_error_);
       producer_->Poll();
       const auto now = Clock::now();
@@ -153,6 +154,16 @@ class Splitter {
 
  private:
   bool exactly_once() const { return o_.guarantee == Guarantee::kExactlyOnce; }
+
+  // Waits for input at most until the open transaction is due to commit, so a
+  // lull in the input does not hold finished records back from downstream.
+  std::chrono::milliseconds PollTimeout() const {
+    constexpr std::chrono::milliseconds kIdlePoll(50);
+    if (pending_.records_in == 0) return kIdlePoll;
+    const auto until_commit = std::chrono::ceil<std::chrono::milliseconds>(
+        transaction_start_ + o_.commit_interval - Clock::now());
+    return std::clamp(until_commit, std::chrono::milliseconds(0), kIdlePoll);
+  }
 
   // Fatal-or-OK: for calls after which there is nothing to retry or abort.
   arrow::Status Fatal(const kafka::TxnResult& result) {

@@ -6,7 +6,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -249,19 +248,9 @@ class Verifier {
   }
 
   void RecordLateness(const rd_kafka_message_t& message) {
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(&message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    int64_t due = 0, sent = 0;
-    auto read = [&](const char* name, int64_t* out) {
-      const void* value = nullptr;
-      size_t size = 0;
-      if (rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
-      const char* text = static_cast<const char*>(value);
-      return std::from_chars(text, text + size, *out).ec == std::errc();
-    };
-    if (read("timecast.due", &due) && read("timecast.sent", &sent)) {
-      report_.lateness.Record(util::Nanos(sent - due));
-    }
+    const auto due = kafka::IntegerHeader(message, "timecast.due");
+    const auto sent = kafka::IntegerHeader(message, "timecast.sent");
+    if (due && sent) report_.lateness.Record(util::Nanos(*sent - *due));
   }
 
   std::string Where(const TopicEntry& entry) const {

@@ -85,6 +85,7 @@ TEST(Cli, ReplayFlagErrorsAreUsageErrors) {
                    "Kafka property 'bogus.prop'");
   ExpectUsageError({"replay", file, "--sink", "stdout", "--from", "next tuesday"},
                    "invalid time 'next tuesday'");
+  ExpectUsageError({"replay", file, "--sink", "stdout", "--rt-priority", "100"}, "--rt-priority");
   ExpectUsageError({"replay", file, "--sink", "stdout", "--timestamp", "event"},
                    "--timestamp event needs a timestamp or date time column");
 }

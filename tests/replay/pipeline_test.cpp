@@ -1,6 +1,7 @@
 #include "replay/pipeline.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <simdjson.h>
 
 #include "replay/fakes.h"
@@ -127,6 +128,46 @@ TEST(Replay, LatenessIsMeasuredWhenTheSinkIsSlow) {
   EXPECT_EQ(h.sink.records[1].sent_at, milliseconds(300));
   EXPECT_EQ(h.sink.records[2].sent_at, seconds(1));
   EXPECT_EQ(summary.lateness.max(), milliseconds(200));
+  EXPECT_EQ(summary.worst_lateness_at, milliseconds(300));  // when row 2 was handed over
+  EXPECT_EQ(summary.late_over_1ms, 1u);
+}
+
+// The sender thread runs under SCHED_FIFO while a paced replay sends, and
+// goes back to its old policy after; where the kernel refuses (no
+// CAP_SYS_NICE), the summary says so and the replay still runs.
+TEST(Replay, PacedSenderRunsRealtimeAndRestoresItsPolicy) {
+  Harness h;
+  h.pace.speed = 1;
+  h.plan.realtime_priority = 3;
+  std::vector<int> policies;
+  h.sink.on_send = [&](size_t) { policies.push_back(sched_getscheduler(0)); };
+  h.Add("[0, 0.1, 0.2]", "[1, 2, 3]", R"(["a", "b", "c"])");
+  const int before = sched_getscheduler(0);
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok());
+  EXPECT_EQ(sched_getscheduler(0), before);
+  ASSERT_EQ(policies.size(), 3u);
+  if (summary.scheduling_warning.empty()) {
+    EXPECT_EQ(policies, (std::vector<int>{SCHED_FIFO, SCHED_FIFO, SCHED_FIFO}));
+  } else {
+    EXPECT_NE(summary.scheduling_warning.find("SCHED_FIFO priority 3 refused"), std::string::npos)
+        << summary.scheduling_warning;
+    EXPECT_EQ(policies, (std::vector<int>{before, before, before}));
+  }
+}
+
+TEST(Replay, TopSpeedSenderKeepsOrdinaryScheduling) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.plan.realtime_priority = 3;
+  std::vector<int> policies;
+  h.sink.on_send = [&](size_t) { policies.push_back(sched_getscheduler(0)); };
+  h.Add("[0, 0.1]", "[1, 2]", R"(["a", "b"])");
+  const int before = sched_getscheduler(0);
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok());
+  EXPECT_TRUE(summary.scheduling_warning.empty());
+  EXPECT_EQ(policies, (std::vector<int>{before, before}));
 }
 
 TEST(Replay, ShiftSlidesTheClockInsteadOfBursting) {
