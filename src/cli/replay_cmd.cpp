@@ -47,7 +47,8 @@ struct ReplayOptions {
   int loop = 1;
   std::string when_late = "burst";
   std::string spin = "0";
-  int rt_priority = 1;
+  std::string send_ahead = "1ms";
+  int rt_priority = 0;
 
   std::string format = "json";
   std::string tick = "100ms";
@@ -249,6 +250,7 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
   plan.loops = o.loop;
   plan.trace_headers = o.trace_headers;
   plan.realtime_priority = o.rt_priority;
+  ARROW_ASSIGN_OR_RAISE(plan.send_ahead, util::ParseDuration(o.send_ahead));
   if (o.loop < 0) return util::UsageError("--loop must be 0 (forever) or more");
   if (o.runtime) {
     ARROW_ASSIGN_OR_RAISE(plan.runtime, util::ParseDuration(*o.runtime));
@@ -380,6 +382,10 @@ CommandAction AddReplayCommand(CLI::App& app) {
   pacing->add_option("--spin", o->spin,
                      "Busy-wait this long before each deadline instead of sleeping (e.g. 50us): "
                      "less lateness, more CPU")
+      ->capture_default_str();
+  pacing->add_option("--send-ahead", o->send_ahead,
+                     "Send rows due within this much of now at once, sharing one wake-up "
+                     "(0: a wake-up per row)")
       ->capture_default_str();
   pacing->add_option("--rt-priority", o->rt_priority,
                      "SCHED_FIFO priority of the sending thread when paced, so deadlines are kept "

@@ -31,6 +31,8 @@ struct SplitOptions {
   bool create_topics = false;
 };
 
+double Ms(util::Nanos d) { return static_cast<double>(d.count()) / 1e6; }
+
 std::string StatsJson(const split::SplitStats& s) {
   std::string out_topics;
   uint64_t out_total = 0;
@@ -42,12 +44,15 @@ std::string StatsJson(const split::SplitStats& s) {
   return fmt::format(
       "{{\"ok\":{},\"stop_reason\":{},{}\"records_in\":{},\"records_out\":{{{}}},\"records_out_total\":{},"
       "\"dead_lettered\":{},\"transactions_committed\":{},\"transactions_aborted\":{},\"lag\":{},"
-      "\"seconds_active\":{:.6f},\"seconds_wall\":{:.6f},\"records_per_second\":{:.1f}}}\n",
+      "\"seconds_active\":{:.6f},\"seconds_wall\":{:.6f},\"records_per_second\":{:.1f},"
+      "\"commit_ms\":{{\"count\":{},\"p50\":{:.3f},\"p99\":{:.3f},\"max\":{:.3f}}},\"offs_ms\":{{\"p50\":{:.3f},\"p99\":{:.3f}}}}}\n",
       s.status.ok() ? "true" : "false", util::JsonQuote(s.stop_reason),
       s.status.ok() ? "" : "\"error\":" + util::JsonQuote(s.status.message()) + ",", s.committed.records_in,
       out_topics, out_total, s.committed.dead_lettered, s.transactions_committed,
       s.transactions_aborted, s.lag, active, static_cast<double>(s.wall.count()) / 1e9,
-      active > 0 ? static_cast<double>(s.committed.records_in) / active : 0.0);
+      active > 0 ? static_cast<double>(s.committed.records_in) / active : 0.0, s.commit_time.count(),
+      Ms(s.commit_time.Percentile(0.5)), Ms(s.commit_time.Percentile(0.99)), Ms(s.commit_time.max()),
+      Ms(s.offsets_time.Percentile(0.5)), Ms(s.offsets_time.Percentile(0.99)));
 }
 
 std::string StatusLine(const split::SplitStats& s) {

@@ -259,8 +259,10 @@ class Sender {
     return 0;
   }
 
-  // Waits until `due` (wall offset), serving delivery reports on long waits.
-  // False when the replay must stop first (signal or runtime).
+  // Waits until `due` (wall offset), serving delivery reports on long waits;
+  // a row due within plan_.send_ahead of now goes at once, so one wake-up
+  // serves every row due in that window. False when the replay must stop
+  // first (signal or runtime).
   bool WaitForDue(Nanos due) {
     if (plan_.runtime && due > *plan_.runtime) {
       Stop(arrow::Status::OK(), "runtime reached");
@@ -271,7 +273,7 @@ class Sender {
     for (;;) {
       if (CheckStop()) return false;
       const Nanos now = ctx_.clock->Now();
-      if (now >= deadline) return true;
+      if (now + plan_.send_ahead >= deadline) return true;
       const Nanos remaining = deadline - now;
       if (remaining > std::chrono::milliseconds(2)) {
         ctx_.sink->Poll();

@@ -242,11 +242,13 @@ class Splitter {
       }
     }
     auto group = consumer_->GroupMetadata();
+    const auto commit_start = Clock::now();
     for (int attempt = 0;; ++attempt) {
       kafka::TxnResult result;
       if (offsets->cnt > 0) {
         result = producer_->SendOffsetsToTransaction(offsets.get(), group.get(), o_.timeout);
       }
+      stats_.offsets_time.Record(Clock::now() - commit_start);
       if (!result) result = producer_->CommitTransaction(o_.timeout);
       if (!result) break;
       if (result->kind == TxnError::Kind::kRetriable && attempt < 5) continue;
@@ -254,6 +256,7 @@ class Splitter {
       return util::KafkaError("{}", result->message);
     }
     transaction_open_ = false;
+    stats_.commit_time.Record(Clock::now() - commit_start);
     stats_.committed.Add(pending_);
     pending_ = {};
     ++stats_.transactions_committed;

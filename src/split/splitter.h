@@ -16,6 +16,7 @@
 #include "kafka/config.h"
 #include "split/router.h"
 #include "util/duration.h"
+#include "util/histogram.h"
 
 namespace timecast::split {
 
@@ -57,6 +58,11 @@ struct SplitStats {
   uint64_t transactions_aborted = 0;
   int64_t lag = 0;  // records behind the end of the input, at the last look
   util::Nanos active{0};  // from the first record to the last
+  // How long each commit took (offsets + commit, or flush + offsets when
+  // at-least-once): records wait this long, on top of the interval, before
+  // read_committed consumers see them.
+  util::Histogram commit_time;
+  util::Histogram offsets_time;  // TEMP
   util::Nanos wall{0};
 };
 

@@ -132,6 +132,24 @@ TEST(Replay, LatenessIsMeasuredWhenTheSinkIsSlow) {
   EXPECT_EQ(summary.late_over_1ms, 1u);
 }
 
+// One wake-up serves every row due within send_ahead of it: rows go at most
+// that early, never later, and early counts as no lateness.
+TEST(Replay, SendAheadSharesOneWakeUpAmongRowsDueSoon) {
+  Harness h;
+  h.pace.speed = 1;
+  h.plan.send_ahead = util::Nanos(std::chrono::microseconds(1000));
+  h.Add("[0.010, 0.0105, 0.0109, 0.0111, 0.030]", "[1, 2, 3, 4, 5]", R"(["a", "b", "c", "d", "e"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok());
+  std::vector<util::Nanos> sent;
+  for (const auto& record : h.sink.records) sent.push_back(record.sent_at);
+  // Rows are due 0, 0.5, 0.9, 1.1 and 20 ms after the first.
+  EXPECT_EQ(sent, (std::vector<util::Nanos>{util::Nanos(0), util::Nanos(0), util::Nanos(0),
+                                            util::Nanos(std::chrono::microseconds(1100)),
+                                            util::Nanos(std::chrono::milliseconds(19))}));
+  EXPECT_EQ(summary.lateness.max(), util::Nanos(0));
+}
+
 // The sender thread runs under SCHED_FIFO while a paced replay sends, and
 // goes back to its old policy after; where the kernel refuses (no
 // CAP_SYS_NICE), the summary says so and the replay still runs.
