@@ -62,7 +62,6 @@ struct SplitStats {
   // at-least-once): records wait this long, on top of the interval, before
   // read_committed consumers see them.
   util::Histogram commit_time;
-  util::Histogram offsets_time;  // TEMP
   util::Nanos wall{0};
 };
 

@@ -209,6 +209,9 @@ TEST(SplitIntegration, EveryRecordLandsInExactlyOneTopicAndBadOnesAreDeadLettere
   EXPECT_EQ(uint64_t(summary["records_in"]), 4003u);
   EXPECT_EQ(uint64_t(summary["dead_lettered"]), 3u);
   EXPECT_EQ(uint64_t(summary["lag"]), 0u);
+  // Every committed transaction's commit was timed.
+  EXPECT_EQ(uint64_t(summary["commit_ms"]["count"]), uint64_t(summary["transactions_committed"]));
+  EXPECT_GT(double(summary["commit_ms"]["max"]), 0.0);
 }
 
 TEST(SplitIntegration, TickArraysAreSplitIntoSingleRecords) {
