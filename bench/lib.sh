@@ -10,8 +10,19 @@ mkdir -p "$work"
 
 note() { echo "bench: $*" >&2; }
 
+# When and under what load the benchmark started, for its results (bench_report).
+bench_started=$(date -u +%Y-%m-%dT%H:%MZ)
+bench_load=$(cut -d' ' -f1 /proc/loadavg)
+# CPU time the hypervisor gave to other machines ("steal" in /proc/stat): on a
+# shared host it stalls every thread here, whatever its priority, so each
+# result says how much of it there was.
+cpu_ticks() { awk '/^cpu / { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+bench_ticks_at_start=$(cpu_ticks)
+bench_quick=0
+[[ "${1:-}" == --quick ]] && bench_quick=1  # (the sourcing script's own arguments)
+
 "$root/scripts/bootstrap"
-build=$("$root/scripts/build" timecast encode_bench)
+build=$("$root/scripts/build" timecast encode_bench e2e_latency)
 timecast="$build/src/timecast"
 
 # Prints the path of the accidents stream for `accidents` accidents (2 events each),
@@ -54,4 +65,18 @@ topic_count() {
 run_measured() {
   local prefix=$1; shift
   /usr/bin/time -f '%e %M' -o "$prefix.time" "$@" 2>"$prefix.err" >/dev/null
+}
+
+# bench_report NAME OUT_DIR [key=value...] — the script's machine-readable
+# OUT_DIR/results.json and markdown OUT_DIR/fragment.md (bench/report.py reads
+# the raw outputs it left in OUT_DIR); bench/run assembles docs/BENCHMARKS.md
+# from the fragments. The key=values are the script's parameters (accidents,
+# runs, ...), shown in the fragment's reproduce command.
+bench_report() {
+  local name=$1 dir=$2; shift 2
+  local steal
+  steal=$(echo "$bench_ticks_at_start $(cpu_ticks)" |
+    awk '{ printf "%.1f", ($4 > $2) ? 100 * ($3 - $1) / ($4 - $2) : 0 }')
+  python3 "$root/bench/report.py" fragment "$name" "$dir" started="$bench_started" \
+    load="$bench_load" steal="$steal" quick="$bench_quick" "$@"
 }

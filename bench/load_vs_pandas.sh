@@ -21,7 +21,7 @@
 #   env: ACCIDENTS=2845342 (5.69M rows; --quick: 100000), RUNS=1, KEEP_DB=1 (keep
 #        the databases in $work/load_vs_pandas), PROTOTYPE_VENV, and lib.sh's
 #        TIMECAST_BENCH_DIR.
-# Results: a table on stdout and $work/load_vs_pandas/results.json.
+# Results: a table on stdout, $work/load_vs_pandas/results.json and fragment.md.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$root/bench/peers/prototype/venv.sh"
 
@@ -113,5 +113,6 @@ jq -s --arg data "$data" --argjson accidents "$accidents" --argjson rows "$rows"
 
 jq -r '"timecast load is \(.speedup * 100 | round / 100)x faster than pandas (read_parquet + to_sql, whole process); \(.speedup_vs_to_sql_only * 100 | round / 100)x against to_sql alone. Target >= 5x: \(if .meets_target then "met" else "NOT met" end)."' \
   "$out/results.json" | tee -a "$out/results.txt"
-note "results: $out/results.json"
+bench_report load-pandas "$out" accidents="$accidents" runs="$runs"
+note "results: $out/results.json, $out/fragment.md"
 exit "$status"

@@ -9,6 +9,8 @@
 #   TIMECAST_BINARY defaults to build/src/timecast; ROWS to 2845342.
 #   Extra flags after -- go to every prepare run (e.g. -- --memory-rows 1000000).
 #   Files go to a temporary directory, removed at the end unless KEEP=1.
+# Results: lines on stdout and, for docs/BENCHMARKS.md, results.json and
+# fragment.md in $TIMECAST_BENCH_DIR/prepare (default .deps/bench/prepare).
 # Like generate_bench.sh it builds nothing, so it can time any build's binary.
 set -euo pipefail
 
@@ -21,6 +23,11 @@ if [[ $# -gt 0 && $1 != -- ]]; then rows=$1; shift; fi
 flags=("$@")
 [[ -x $binary ]] || { echo "no executable at '$binary' (build it, or pass its path)" >&2; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "needs GNU time at /usr/bin/time" >&2; exit 2; }
+out="${TIMECAST_BENCH_DIR:-$root/.deps/bench}/prepare"
+mkdir -p "$out"
+: >"$out/results.tsv"
+started=$(date -u +%Y-%m-%dT%H:%MZ)
+load=$(cut -d' ' -f1 /proc/loadavg)
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/timecast-prepare-bench.XXXXXX")
 if [[ ${KEEP:-0} != 1 ]]; then trap 'rm -rf "$dir"' EXIT; fi
@@ -37,6 +44,7 @@ run() {
     "$binary" prepare "$@" -o "$dir/$output" ${flags[@]+"${flags[@]}"} 2>"$dir/$name.err"
   local wall user sys rss_kb
   read -r wall user sys rss_kb <"$dir/time.txt"
+  echo "$name $wall $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}') $rss_kb $(stat -c %s "$dir/$output")" >>"$out/results.tsv"
   awk -v name="$name" -v wall="$wall" -v cpu="$(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')" \
       -v rss="$rss_kb" -v size="$(stat -c %s "$dir/$output")" \
       'BEGIN { printf "%-8s wall %6.2fs  cpu %6.2fs  peak RSS %5.0f MiB  output %7.1f MiB\n",
@@ -48,13 +56,18 @@ echo "timecast prepare, $rows accidents, on $(nproc) cores ($(uptime | sed 's/.*
 run parquet from-parquet.parquet "$dir/raw.parquet"
 run csv from-csv.parquet "$dir/raw.csv"
 run sort sorted.parquet --sort --time-column Start_Time "$dir/raw.parquet"
+: >"$out/identical.tsv"
+status=0
 for output in from-parquet from-csv; do
   if cmp -s "$dir/$output.parquet" "$dir/generated.parquet"; then
     echo "$output.parquet is byte-identical to generate --stream's output"
+    echo "$output yes" >>"$out/identical.tsv"
   else
     echo "$output.parquet differs from generate --stream's output" >&2
-    exit 1
+    echo "$output no" >>"$out/identical.tsv"
+    status=1
   fi
 done
+python3 "$root/bench/report.py" fragment prepare "$out" started="$started" load="$load" rows="$rows"
 [[ ${KEEP:-0} == 1 ]] && echo "files kept in $dir"
-exit 0
+exit "$status"

@@ -8,6 +8,7 @@
 # timecast additionally decodes Parquet and encodes JSON while it sends.
 #
 # Usage: bench/replay_vs_kcat.sh [--quick]   (env RUNS=3, ACCIDENTS=2845342)
+# Results: a table on stdout, $work/replay_vs_kcat/results.json and fragment.md.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 accidents=${ACCIDENTS:-2845342}
@@ -46,3 +47,4 @@ for run in $(seq 1 "$runs"); do
       'BEGIN { printf "%-10s %4d %10d %9.2f %11.0f %8.1f %9.1f\n", t, r, n, s, n / s, b / s / 1e6, m / 1024 }'
   done
 done | tee "$out/results.txt"
+bench_report replay-kcat "$out" accidents="$accidents" runs="$runs"

@@ -44,7 +44,9 @@
 #   env: ACCIDENTS=1000000 (2M rows in 60 s; --quick: 100000), RUNTIME_S=60,
 #        KEEP_DB=1, PROTOTYPE_VENV, and lib.sh's TIMECAST_BENCH_DIR /
 #        TIMECAST_BENCH_PORT.
-# Results: a table on stdout and $work/replay_vs_prototype/results.json.
+# Results: a table on stdout, $work/replay_vs_prototype/results.json, the
+# figures replay-prototype-{lateness,rate}.png (bench/plot.py, from each topic's
+# per-row *.series.json) and fragment.md for docs/BENCHMARKS.md (bench/report.py).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$root/bench/peers/prototype/venv.sh"
 
@@ -54,7 +56,7 @@ runtime_s=${RUNTIME_S:-60}
 tick_s=0.1
 out="$work/replay_vs_prototype"
 mkdir -p "$out"
-rm -f "$out"/*.{time,err,out,json,verify,count,result,launch,txt}
+rm -f "$out"/*.{time,err,out,json,verify,count,result,launch,txt,md,png}
 
 die() { note "$*"; exit 1; }
 
@@ -100,11 +102,12 @@ run_stdout() {
   run_measured "$prefix" bash -c 'exec "$@" >"$0"' "$prefix.out" "$@"
 }
 
-# count TOPIC DUE — reads the topic back and counts its rows (count_topic.py).
+# count TOPIC DUE SERIES — reads the topic back and counts its rows
+# (count_topic.py); SERIES gets the per-row histograms bench/plot.py draws.
 count() {
   kcat -C -b "$brokers" -t "$1" -o beginning -e -q -f '%T\t%h\t%s\n' \
     | "$prototype_python" "$prototype_dir/count_topic.py" --expected "$rows" \
-        --first-time "$first_time" --due "$2"
+        --first-time "$first_time" --due "$2" --series "$3"
 }
 
 have_verify=0
@@ -146,7 +149,7 @@ SOURCE_TOPIC=$topic SERVER_PORT=$brokers RUNTIME=$runtime_s \
   || die "stream.py failed: $(tail -n 5 "$out/prototype-stream.err")"
 echo "$launch" >"$out/prototype-stream.launch"
 start_epoch=$(jq -r .start_epoch "$out/prototype-stream.out")
-count "$topic" "prototype:$start_epoch" >"$out/prototype.count"
+count "$topic" "prototype:$start_epoch" "$out/prototype.series.json" >"$out/prototype.count"
 verify "$topic" "$out/prototype"
 [[ -n "${KEEP_DB:-}" ]] || rm -f "$db"
 
@@ -164,7 +167,7 @@ for format in json tick-array; do
   echo "$launch" >"$out/$name.launch"
   due_offset=0
   [[ $format == tick-array ]] && due_offset=$tick_s
-  count "$topic" "timecast:$due_offset" >"$out/$name.count"
+  count "$topic" "timecast:$due_offset" "$out/$name.series.json" >"$out/$name.count"
   verify "$topic" "$out/$name"
 done
 
@@ -267,4 +270,8 @@ jq -s --arg data "$data" --argjson accidents "$accidents" --argjson rows "$rows"
   jq -r 'select(.timecast_verify_available) | "verify: the prototype'"'"'s rows differ from the source by design (pandas'"'"' extra \"index\" column, Python'"'"'s JSON and SQLite'"'"'s datetime text): count its missing/duplicated only."' "$out/results.json"
   jq -r '.results[0] | "prototype: \(.stream.polls) polls, largest message \(.stream.largest_message_rows) rows, \(.stream.failed_messages) sends failed (\(.stream.failed_rows) rows)\(if .stream.errors != {} then ": \(.stream.errors)" else "" end)"' "$out/results.json"
 } | tee "$out/results.txt"
-note "results: $out/results.json"
+# The figures (lateness distribution, rows per second) and the doc's fragment.
+"$prototype_python" "$root/bench/plot.py" "$out" \
+  || note "WARNING: bench/plot.py failed: no figures"
+bench_report replay-prototype "$out" accidents="$accidents" runtime_s="$runtime_s"
+note "results: $out/results.json, $out/fragment.md"

@@ -31,6 +31,8 @@
 #   env: RUNS=1, ACCIDENTS=2845342 (--quick: 100000), STREAMS_JAVA_OPTS, STREAMS_CONFIG,
 #        KEEP_TOPICS=1 (don't delete each run's output topics after checking them),
 #        and lib.sh's TIMECAST_BENCH_DIR / TIMECAST_BENCH_PORT.
+# Results: a table on stdout, $work/split_vs_streams/results.json and fragment.md;
+# exit 1 when an output did not hold exactly the input.
 accidents=${ACCIDENTS:-2845342}
 runs=${RUNS:-1}
 case "${1:-}" in
@@ -196,6 +198,9 @@ declare -A rps rss cpu
     echo "timecast split not available"
   fi
   exit "$status"
-} | tee "$out/results.txt"
-# (End-to-end latency is not measured: the input is filled before the peers
-# start, so there is no per-record produce time to measure against.)
+} | tee "$out/results.txt" || status=$?
+# (End-to-end latency is not measured here: the input is filled before the
+# peers start, so there is no per-record produce time to measure against;
+# bench/split_latency.sh measures it.)
+bench_report split-streams "$out" accidents="$accidents" runs="$runs"
+exit "${status:-0}"

@@ -19,6 +19,12 @@ its identity is (ID, Event). Prints one JSON line:
                       message, the tick for tick arrays: a replay's first row is
                       due at its start, its first tick closes one tick later).
                       Needs timecast's --trace-headers and --speed 1.
+With --series FILE it also writes, for bench/plot.py, one JSON object: the
+landed lateness of every row landed as a histogram (0.1 ms buckets,
+"lateness_hist": {bucket: rows}), and per second of the replay's clock (second
+0 starts when the first row was due) the rows landed in it and, of the rows
+landed, those due in it ("landed_per_s" / "due_per_s": {second: rows}), with
+"expected" (the source's rows).
 """
 import argparse
 import json
@@ -30,6 +36,7 @@ def main():
     ap.add_argument("--expected", type=int, required=True)
     ap.add_argument("--first-time", type=float, default=0.0)
     ap.add_argument("--due", required=True)
+    ap.add_argument("--series", help="also write per-row histograms here (JSON)")
     args = ap.parse_args()
     mode, _, param = args.due.partition(":")
     param = float(param)
@@ -110,7 +117,28 @@ def main():
             # far our model of it is off (should be ~0).
             out["due_model_error_ms"] = round(max(
                 abs(d / 1e9 - (start + t - args.first_time)) for d, t in header_due) * 1000, 3)
+        if args.series:
+            write_series(args.series, args.expected, landed, start, origin)
     print(json.dumps(out))
+
+
+def write_series(path, expected, landed, start, origin):
+    """The --series file (see the module doc); bins are floors, so a row due
+    at 0.9 s counts in second 0."""
+    hist, landed_per_s, due_per_s = {}, {}, {}
+    for append_ms, t in landed:
+        due = start + t - origin
+        late = append_ms / 1000.0 - due
+        bucket = int(late * 10000.0 // 1)  # 0.1 ms
+        hist[bucket] = hist.get(bucket, 0) + 1
+        second = int((append_ms / 1000.0 - start) // 1)
+        landed_per_s[second] = landed_per_s.get(second, 0) + 1
+        second = int((t - origin) // 1)
+        due_per_s[second] = due_per_s.get(second, 0) + 1
+    with open(path, "w") as f:
+        json.dump({"expected": expected, "origin_epoch": start, "lateness_bucket_ms": 0.1,
+                   "lateness_hist": hist, "landed_per_s": landed_per_s,
+                   "due_per_s": due_per_s}, f)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 # Sourced by the benchmark scripts (after bench/lib.sh): creates the prototype's
 # bench-only virtualenv once per requirements.txt and sets `prototype_python`.
-#   env: PROTOTYPE_VENV (default <repo>/.deps/bench/prototype-venv)
+#   env: PROTOTYPE_VENV (default $work/prototype-venv, i.e. .deps/bench/prototype-venv
+#   unless TIMECAST_BENCH_DIR moves $work). It also holds matplotlib for bench/plot.py.
 prototype_dir="$root/bench/peers/prototype"
-prototype_venv="${PROTOTYPE_VENV:-$root/.deps/bench/prototype-venv}"
+prototype_venv="${PROTOTYPE_VENV:-$work/prototype-venv}"
 prototype_python="$prototype_venv/bin/python"
 
 prototype_setup() {
