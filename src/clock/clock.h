@@ -52,11 +52,13 @@ class FakeClock final : public Clock {
 // Runs the calling thread under SCHED_FIFO at `priority` (1-99) until
 // destroyed, then restores its previous policy. A paced sender sleeps between
 // deadlines; under SCHED_FIFO the kernel runs it the moment a deadline comes,
-// ahead of every ordinary thread (the broker's, a build's), instead of queueing
-// it behind them for tens of milliseconds on a busy machine. The kernel caps
-// real-time threads at 95% of a CPU (sched_rt_runtime_us), so a sender that
-// never sleeps cannot lock the machine up. `status()` says why it was not
-// applied (no CAP_SYS_NICE or RLIMIT_RTPRIO); the thread then runs as before.
+// ahead of every ordinary thread (a build's, the broker's), instead of queueing
+// it behind them on a busy machine. The price: it also preempts the producer's
+// own network thread, which is why replay asks for it only with --rt-priority.
+// The kernel caps real-time threads at 95% of a CPU (sched_rt_runtime_us), so
+// a sender that never sleeps cannot lock the machine up. `status()` says why
+// it was not applied (no CAP_SYS_NICE or RLIMIT_RTPRIO); the thread then runs
+// as before.
 class RealtimeScope {
  public:
   explicit RealtimeScope(int priority);

@@ -46,7 +46,8 @@ struct ReplayPlan {
   // after a sleep of its own. At 20,000 rows/s a wake-up per row costs more
   // CPU in the kernel than everything else replay does; sending up to 1 ms
   // early is invisible downstream, where the producer's linger.ms (5 ms)
-  // holds records longer anyway. Early rows count as zero lateness.
+  // holds records longer anyway. Early rows count as zero lateness. A tick
+  // array may likewise go up to this much before its tick closes.
   util::Nanos send_ahead{0};
   // When paced and > 0, the sending thread runs under SCHED_FIFO at this
   // priority for the replay (clock::RealtimeScope); 0 leaves it alone.
