@@ -69,10 +69,34 @@ void ReadAhead(const ReplayPlan& plan, const ReplayContext& context, BatchPool& 
       if (auto status = context.source->Rewind(); !status.ok()) return queue.Close(status);
     }
     context.encoder->StartPass();
+    // The sender waits for the first encoded batch before it sends anything,
+    // so the very first one is kept small: the first record then goes out
+    // after encoding plan.first_batch_rows rows, not a whole source batch
+    // (8,192 rows, about 9 MB of JSON for the accidents).
+    std::optional<source::SourceBatch> rest;
+    bool first_of_replay = pass == 0;
     for (;;) {
-      auto next = context.source->Next();
+      arrow::Result<std::optional<source::SourceBatch>> next;
+      if (rest) {
+        next = std::move(rest);
+        rest.reset();
+      } else {
+        next = context.source->Next();
+      }
       if (!next.ok()) return queue.Close(next.status());
       if (!*next) break;
+      if (first_of_replay) {
+        first_of_replay = false;
+        const int64_t rows = (*next)->batch->num_rows();
+        if (plan.first_batch_rows > 0 && rows > plan.first_batch_rows) {
+          source::SourceBatch head = **next;
+          head.batch = (*next)->batch->Slice(0, plan.first_batch_rows);
+          rest = **next;
+          rest->batch = (*next)->batch->Slice(plan.first_batch_rows);
+          rest->first_row += plan.first_batch_rows;
+          next = std::optional<source::SourceBatch>(std::move(head));
+        }
+      }
       auto batch = pool.Take();
       // On a bad row the batch still holds the good rows before it: they go
       // out first, then the error ends the replay.

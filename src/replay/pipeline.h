@@ -42,6 +42,9 @@ struct ReplayPlan {
   // message, so `verify` can measure lateness from what landed.
   bool trace_headers = false;
   size_t read_ahead_batches = 4;
+  // Rows in the first encoded batch of a replay (0: as the source gives them),
+  // so the first record is not held back by encoding a whole source batch.
+  int64_t first_batch_rows = 1024;
   // A row due less than this after now is handed over at once instead of
   // after a sleep of its own. At 20,000 rows/s a wake-up per row costs more
   // CPU in the kernel than everything else replay does; sending up to 1 ms

@@ -73,6 +73,7 @@ struct SentRecord {
   std::vector<std::pair<std::string, std::string>> headers;
   int64_t timestamp_ms = 0;
   util::Nanos sent_at{0};
+  const Flight* flight = nullptr;  // the batch it was sent from
 };
 
 // Delivers on the next Poll/Flush (like librdkafka), or fails chosen messages.
@@ -81,7 +82,8 @@ class MemorySink final : public RecordSink {
   explicit MemorySink(clock::Clock* clock) : clock_(clock) {}
 
   arrow::Status Send(const OutRecord& record, Flight* flight) override {
-    SentRecord sent{std::string(record.value), std::nullopt, {}, record.timestamp_ms, clock_->Now()};
+    SentRecord sent{std::string(record.value), std::nullopt, {}, record.timestamp_ms, clock_->Now(),
+                    flight};
     if (record.key) sent.key = std::string(*record.key);
     for (const auto& header : record.headers) {
       sent.headers.emplace_back(std::string(header.name), std::string(header.value));

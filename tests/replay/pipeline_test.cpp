@@ -408,6 +408,28 @@ TEST(Replay, UnsortedInputFailsNamingBothRowsAndTheFix) {
   EXPECT_NE(message.find("--max-disorder"), std::string::npos);
 }
 
+// The first source batch is split so the first record waits for only a few
+// rows to be encoded; nothing is lost or reordered, and positions still name
+// the rows of the source batch.
+TEST(Replay, FirstBatchIsSplitWithoutLosingRowsOrPositions) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.plan.first_batch_rows = 2;
+  h.Add("[0, 1, 2, 3, 2.5]", "[1, 2, 3, 4, 5]", R"(["a", "b", "c", "d", "e"])");
+  const ReplaySummary summary = h.Run();
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2, 3, 4}));
+  ASSERT_EQ(h.sink.records.size(), 4u);
+  EXPECT_EQ(h.sink.records[0].flight, h.sink.records[1].flight);
+  EXPECT_NE(h.sink.records[1].flight, h.sink.records[2].flight);  // the first two went alone
+  EXPECT_EQ(h.sink.records[2].flight, h.sink.records[3].flight);
+  const std::string& message = summary.status.message();
+  EXPECT_NE(message.find("mem.parquet, row group 0, row 4: Stream_Time 2.500s is earlier than "
+                         "the previous row's 3.000s (mem.parquet, row group 0, row 3)"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(summary.delivered_through_position, "mem.parquet, row group 0, row 3");
+}
+
 TEST(Replay, SourceErrorEndsTheReplayAfterEarlierBatches) {
   Harness h;
   h.pace.mode = clock::PaceMode::kTopSpeed;
