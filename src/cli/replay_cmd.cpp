@@ -388,8 +388,9 @@ CommandAction AddReplayCommand(CLI::App& app) {
                      "(0: a wake-up per row)")
       ->capture_default_str();
   pacing->add_option("--rt-priority", o->rt_priority,
-                     "SCHED_FIFO priority of the sending thread when paced, so deadlines are kept "
-                     "on a busy machine (1-99; 0: ordinary scheduling)")
+                     "SCHED_FIFO priority of the sending thread when paced (1-99; 0: ordinary "
+                     "scheduling): keeps deadlines against other busy processes, but also "
+                     "preempts the producer's network thread")
       ->check(CLI::Range(0, 99))
       ->capture_default_str();
   pacing->add_option("--when-late", o->when_late,
