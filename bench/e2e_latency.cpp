@@ -20,6 +20,7 @@
 #include "kafka/consumer.h"
 #include "util/duration.h"
 #include "util/histogram.h"
+#include "util/output_file.h"
 
 namespace {
 
@@ -72,12 +73,7 @@ arrow::Status Run(const Options& o) {
       Ms(latency.Percentile(0.99)), Ms(latency.Percentile(0.999)), Ms(latency.max()),
       Ms(latency.mean()));
   fmt::print("{}", summary);
-  if (!o.json.empty()) {
-    FILE* file = std::fopen(o.json.c_str(), "w");
-    if (file == nullptr) return arrow::Status::IOError("cannot write ", o.json);
-    fmt::print(file, "{}", summary);
-    std::fclose(file);
-  }
+  if (!o.json.empty()) ARROW_RETURN_NOT_OK(util::WriteTextFile(o.json, summary));
   return arrow::Status::OK();
 }
 

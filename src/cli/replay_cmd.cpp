@@ -20,6 +20,7 @@
 #include "source/parquet_source.h"
 #include "source/sqlite_source.h"
 #include "util/duration.h"
+#include "util/output_file.h"
 #include "util/signals.h"
 #include "util/status.h"
 
@@ -335,7 +336,7 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
   if (!o.quiet) fmt::print(stderr, "{}", replay::FormatSummary(summary, converter, destination));
   if (o.stats_json) {
     ARROW_RETURN_NOT_OK(
-        replay::WriteTextFile(*o.stats_json, replay::SummaryJson(summary, converter, destination)));
+        util::WriteTextFile(*o.stats_json, replay::SummaryJson(summary, converter, destination)));
   }
   return summary.status;
 }

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "split/splitter.h"
 #include "util/duration.h"
+#include "util/output_file.h"
 #include "util/signals.h"
 #include "util/status.h"
 #include "util/text.h"
@@ -121,12 +122,7 @@ arrow::Status RunSplitCommand(const SplitOptions& o) {
     fmt::print(stderr, "{} ({}; {:.1f}s active)\n", StatusLine(stats), stats.stop_reason,
                static_cast<double>(stats.active.count()) / 1e9);
   }
-  if (o.stats_json) {
-    FILE* file = std::fopen(o.stats_json->c_str(), "w");
-    if (file == nullptr) return util::UsageError("cannot write '{}'", *o.stats_json);
-    fmt::print(file, "{}", StatsJson(stats));
-    std::fclose(file);
-  }
+  if (o.stats_json) ARROW_RETURN_NOT_OK(util::WriteTextFile(*o.stats_json, StatsJson(stats)));
   return stats.status;
 }
 

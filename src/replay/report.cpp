@@ -2,10 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-
 #include "util/duration.h"
 #include "util/status.h"
 #include "util/text.h"
@@ -129,14 +125,6 @@ std::string SummaryJson(const ReplaySummary& s, const source::TimeConverter& con
   json += fmt::format("\"invalid_utf8_values\":{},\"non_finite_floats\":{}}}\n",
                       s.encode.invalid_utf8_values, s.encode.non_finite_floats);
   return json;
-}
-
-arrow::Status WriteTextFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return util::UsageError("cannot write '{}': {}", path, std::strerror(errno));
-  return arrow::Status::OK();
 }
 
 }  // namespace timecast::replay

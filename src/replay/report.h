@@ -38,7 +38,4 @@ std::string FormatSummary(const ReplaySummary& summary, const source::TimeConver
 std::string SummaryJson(const ReplaySummary& summary, const source::TimeConverter& converter,
                         const std::string& destination);
 
-// Writes `text` to `path`, failing with a usage error naming it.
-arrow::Status WriteTextFile(const std::string& path, const std::string& text);
-
 }  // namespace timecast::replay

@@ -2,11 +2,22 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "util/status.h"
 
 namespace timecast::util {
+
+arrow::Status WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return UsageError("cannot write '{}': {}", path, std::strerror(errno));
+  return arrow::Status::OK();
+}
 
 arrow::Status CommitTemporaryFile(arrow::io::OutputStream& file, const std::string& temporary,
                                   const std::string& output, arrow::Status written) {

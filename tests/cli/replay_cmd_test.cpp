@@ -86,6 +86,11 @@ TEST(Cli, ReplayFlagErrorsAreUsageErrors) {
   ExpectUsageError({"replay", file, "--sink", "stdout", "--from", "next tuesday"},
                    "invalid time 'next tuesday'");
   ExpectUsageError({"replay", file, "--sink", "stdout", "--rt-priority", "100"}, "--rt-priority");
+  ExpectUsageError({"replay", file, "--sink", "stdout", "--send-ahead", "soon"},
+                   "invalid duration 'soon'");
+  ExpectUsageError({"replay", file, "--sink", "file:/dev/null", "--topspeed", "-q", "--stats-json",
+                    "/nonexistent-dir/stats.json"},
+                   "cannot write '/nonexistent-dir/stats.json': No such file or directory");
   ExpectUsageError({"replay", file, "--sink", "stdout", "--timestamp", "event"},
                    "--timestamp event needs a timestamp or date time column");
 }

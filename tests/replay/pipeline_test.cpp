@@ -150,6 +150,11 @@ TEST(Replay, SendAheadSharesOneWakeUpAmongRowsDueSoon) {
   EXPECT_EQ(summary.lateness.max(), util::Nanos(0));
 }
 
+// Records the sending thread's scheduling policy at each send.
+void RecordPolicyOnSend(Harness& h, std::vector<int>* policies) {
+  h.sink.on_send = [policies](size_t) { policies->push_back(sched_getscheduler(0)); };
+}
+
 // The sender thread runs under SCHED_FIFO while a paced replay sends, and
 // goes back to its old policy after; where the kernel refuses (no
 // CAP_SYS_NICE), the summary says so and the replay still runs.
@@ -158,7 +163,7 @@ TEST(Replay, PacedSenderRunsRealtimeAndRestoresItsPolicy) {
   h.pace.speed = 1;
   h.plan.realtime_priority = 3;
   std::vector<int> policies;
-  h.sink.on_send = [&](size_t) { policies.push_back(sched_getscheduler(0)); };
+  RecordPolicyOnSend(h, &policies);
   h.Add("[0, 0.1, 0.2]", "[1, 2, 3]", R"(["a", "b", "c"])");
   const int before = sched_getscheduler(0);
   const ReplaySummary summary = h.Run();
@@ -174,12 +179,31 @@ TEST(Replay, PacedSenderRunsRealtimeAndRestoresItsPolicy) {
   }
 }
 
+// A priority the kernel refuses (here one outside 1-99, refused even for
+// root) leaves the sender as it was, says why, and the replay still runs.
+TEST(Replay, RefusedRealtimePriorityIsReportedAndTheReplayRuns) {
+  Harness h;
+  h.pace.speed = 1;
+  h.plan.realtime_priority = 100;
+  std::vector<int> policies;
+  RecordPolicyOnSend(h, &policies);
+  h.Add("[0, 0.1]", "[1, 2]", R"(["a", "b"])");
+  const int before = sched_getscheduler(0);
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok());
+  EXPECT_NE(summary.scheduling_warning.find("SCHED_FIFO priority 100 refused: Invalid argument"),
+            std::string::npos)
+      << summary.scheduling_warning;
+  EXPECT_EQ(policies, (std::vector<int>{before, before}));
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2}));
+}
+
 TEST(Replay, TopSpeedSenderKeepsOrdinaryScheduling) {
   Harness h;
   h.pace.mode = clock::PaceMode::kTopSpeed;
   h.plan.realtime_priority = 3;
   std::vector<int> policies;
-  h.sink.on_send = [&](size_t) { policies.push_back(sched_getscheduler(0)); };
+  RecordPolicyOnSend(h, &policies);
   h.Add("[0, 0.1]", "[1, 2]", R"(["a", "b"])");
   const int before = sched_getscheduler(0);
   const ReplaySummary summary = h.Run();
