@@ -45,6 +45,28 @@ bench_broker() {
   brokers=$("$root/scripts/kafka-start" --port "$bench_port" --dir "$kafka_dir")
 }
 
+# bench_warm_broker DATASET — an unmeasured paced replay (20,000 rows/s for
+# 30 s, --quick: 10 s) into a scratch topic. A fresh broker's JIT compiler and
+# heap sizing take tens of seconds at this load, and would otherwise count
+# against whatever is measured first.
+bench_warm_broker() {
+  local duration=30s
+  ((bench_quick)) && duration=10s
+  note "warming the broker up: $duration of paced replay (not measured)"
+  "$timecast" replay "$1" --rate 20000 --runtime "$duration" -b "$brokers" -t "warmup-$RANDOM" \
+    --create-topic -q
+}
+
+# The bench broker's garbage-collector pauses stall every client at once, so
+# latency benchmarks report them for each run: `mark=$(gc_mark)` before the
+# run, `gc_pauses "$mark"` after it prints "PAUSES MAX_MS TOTAL_MS".
+gc_mark() { wc -l <"$kafka_dir/node-1/logs/gc.log" 2>/dev/null || echo 0; }
+gc_pauses() {
+  tail -n +"$(($1 + 1))" "$kafka_dir/node-1/logs/gc.log" 2>/dev/null |
+    awk '/Pause/ { ms = $NF; sub("ms$", "", ms); n++; total += ms; if (ms + 0 > max) max = ms + 0 }
+         END { printf "%d %.1f %.1f\n", n, max, total }'
+}
+
 # create_topic BROKERS TOPIC PARTITIONS — with retention.ms=-1 (2016 timestamps).
 create_topic() {
   java -Dlog4j.configuration="file:$root/tools/kafka/tools-log4j.properties" \
@@ -61,10 +83,17 @@ topic_count() {
 }
 
 # run_measured OUT_PREFIX COMMAND... — runs it under /usr/bin/time; writes
-# OUT_PREFIX.time ("wall_seconds max_rss_kb") and OUT_PREFIX.err.
+# OUT_PREFIX.time ("wall_seconds max_rss_kb user_seconds system_seconds") and
+# OUT_PREFIX.err.
 run_measured() {
   local prefix=$1; shift
-  /usr/bin/time -f '%e %M' -o "$prefix.time" "$@" 2>"$prefix.err" >/dev/null
+  /usr/bin/time -f '%e %M %U %S' -o "$prefix.time" "$@" 2>"$prefix.err" >/dev/null
+}
+
+# run_stdout PREFIX CMD... — run_measured, keeping the command's stdout in PREFIX.out.
+run_stdout() {
+  local prefix=$1; shift
+  run_measured "$prefix" bash -c 'exec "$@" >"$0"' "$prefix.out" "$@"
 }
 
 # bench_report NAME OUT_DIR [key=value...] — the script's machine-readable

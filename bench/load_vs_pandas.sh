@@ -38,12 +38,6 @@ data=$(bench_dataset "$accidents")
 rows=$("$prototype_python" -c 'import sys, pyarrow.parquet as pq; print(pq.read_metadata(sys.argv[1]).num_rows)' "$data")
 note "dataset $data: $rows rows"
 
-# run_stdout PREFIX CMD... — run_measured, keeping the command's stdout in PREFIX.out.
-run_stdout() {
-  local prefix=$1; shift
-  run_measured "$prefix" bash -c 'exec "$@" >"$0"' "$prefix.out" "$@"
-}
-
 results="$out/runs.jsonl"
 : >"$results"
 status=0
@@ -62,7 +56,7 @@ for run in $(seq 1 "$runs"); do
       run_stdout "$prefix" "$prototype_python" "$prototype_dir/load.py" "$data" "$db" \
         || die "load.py failed: $(tail -n 5 "$prefix.err")"
     fi
-    read -r seconds rss_kb <"$prefix.time"
+    read -r seconds rss_kb _ <"$prefix.time"
     count=$(sqlite3 "$db" 'SELECT count(*) FROM stream')
     db_bytes=$(stat -c %s "$db")
     if [[ "$count" != "$rows" ]]; then

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Paced replay lateness: --rate 20000 for 60 s into the local broker, and the
-# time to the first record on the full file; peak RSS on the 1x and 4x file.
+# Paced replay lateness: --rate 20000 for 60 s into the local broker (warmed
+# up first), and the time to the first record on the full file; then the same
+# with a wake-up per row (--send-ahead 0) and with the sender thread under
+# SCHED_FIFO (--rt-priority 10), each with its CPU time.
 #
 # Usage: bench/replay_paced.sh [--quick]
 # Results: a line on stdout, $work/replay_paced/results.json and fragment.md.
@@ -11,22 +13,25 @@ duration=60s
 [[ "${1:-}" == "--quick" ]] && accidents=${ACCIDENTS:-200000} && duration=10s
 data=$(bench_dataset "$accidents")
 bench_broker
+bench_warm_broker "$data"
 out="$work/replay_paced"
 mkdir -p "$out"
 
-topic="paced-$RANDOM"
-create_topic "$brokers" "$topic" 1
+# paced_run NAME [REPLAY-ARGS...] — one paced run into a fresh topic; writes
+# NAME.json (replay's summary) and NAME.time (with the CPU time).
+paced_run() {
+  local name=$1; shift
+  local topic="paced-$RANDOM"
+  create_topic "$brokers" "$topic" 1
+  run_measured "$out/$name" "$timecast" replay "$data" --rate 20000 --runtime "$duration" \
+    -b "$brokers" -t "$topic" -q --stats-json "$out/$name.json" "$@"
+}
 note "paced: --rate 20000 for $duration"
-# CPU seconds too (GNU time's %U %S), to set against the same run with a
-# wake-up per row (--send-ahead 0) just after it.
-/usr/bin/time -f '%e %M %U %S' -o "$out/paced.time" "$timecast" replay "$data" --rate 20000 \
-  --runtime "$duration" -b "$brokers" -t "$topic" -q --stats-json "$out/paced.json" 2>"$out/paced.err"
+paced_run paced
 note "paced: the same with a wake-up per row (--send-ahead 0)"
-topic="paced-$RANDOM"
-create_topic "$brokers" "$topic" 1
-/usr/bin/time -f '%e %M %U %S' -o "$out/wake-per-row.time" "$timecast" replay "$data" --rate 20000 \
-  --runtime "$duration" -b "$brokers" -t "$topic" -q --stats-json "$out/wake-per-row.json" \
-  --send-ahead 0 2>"$out/wake-per-row.err"
+paced_run wake-per-row --send-ahead 0
+note "paced: the same with the sender thread under SCHED_FIFO (--rt-priority 10)"
+paced_run realtime --rt-priority 10
 python3 - "$out/paced.json" "$out/paced.time" <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1])); wall, rss = open(sys.argv[2]).read().split()[:2]

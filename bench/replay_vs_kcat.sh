@@ -26,10 +26,11 @@ fi
 rows=$(wc -l < "$lines")
 bytes=$(stat -c %s "$lines")
 bench_broker
+bench_warm_broker "$data"
 out="$work/replay_vs_kcat"
 mkdir -p "$out"
 
-printf '%-10s %4s %10s %9s %11s %8s %9s\n' tool run rows seconds rows/s MB/s rss_MB
+printf '%-10s %4s %10s %9s %11s %8s %9s %7s\n' tool run rows seconds rows/s MB/s rss_MB cpu_s
 for run in $(seq 1 "$runs"); do
   for tool in timecast kcat; do
     topic="$tool-$run-$RANDOM"
@@ -40,11 +41,13 @@ for run in $(seq 1 "$runs"); do
     else
       run_measured "$out/$tool-$run" kcat -P -b "$brokers" -t "$topic" "${props[@]}" -l "$lines"
     fi
-    read -r seconds rss_kb < "$out/$tool-$run.time"
+    read -r seconds rss_kb user_s sys_s < <(tail -n 1 "$out/$tool-$run.time")
     landed=$(topic_count "$brokers" "$topic")
     [[ "$landed" == "$rows" ]] || note "WARNING: $tool run $run landed $landed of $rows records"
     awk -v t="$tool" -v r="$run" -v n="$landed" -v s="$seconds" -v b="$bytes" -v m="$rss_kb" \
-      'BEGIN { printf "%-10s %4d %10d %9.2f %11.0f %8.1f %9.1f\n", t, r, n, s, n / s, b / s / 1e6, m / 1024 }'
+      -v c="$user_s $sys_s" 'BEGIN { split(c, cpu, " ")
+        printf "%-10s %4d %10d %9.2f %11.0f %8.1f %9.1f %7.2f\n", t, r, n, s, n / s, b / s / 1e6, m / 1024,
+          cpu[1] + cpu[2] }'
   done
 done | tee "$out/results.txt"
 bench_report replay-kcat "$out" accidents="$accidents" runs="$runs"

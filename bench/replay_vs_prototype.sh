@@ -96,12 +96,6 @@ create_lat_topic() {
     --config retention.ms=-1 --config message.timestamp.type=LogAppendTime >/dev/null
 }
 
-# run_stdout PREFIX CMD... — run_measured, keeping the command's stdout in PREFIX.out.
-run_stdout() {
-  local prefix=$1; shift
-  run_measured "$prefix" bash -c 'exec "$@" >"$0"' "$prefix.out" "$@"
-}
-
 # count TOPIC DUE SERIES — reads the topic back and counts its rows
 # (count_topic.py); SERIES gets the per-row histograms bench/plot.py draws.
 count() {
@@ -174,7 +168,7 @@ done
 # --- results --------------------------------------------------------------------
 tool_json() {  # NAME: the common record of one timecast run
   local name=$1
-  read -r wall rss <"$out/$name.time"
+  read -r wall rss _ <"$out/$name.time"
   jq -n --arg tool "$name" --argjson launch "$(cat "$out/$name.launch")" \
     --argjson wall "$wall" --argjson rss "$rss" --argjson rows "$rows" \
     --slurpfile stats "$out/$name.json" --slurpfile c "$out/$name.count" \
@@ -199,8 +193,8 @@ tool_json() {  # NAME: the common record of one timecast run
       verify: $v[0] }'
 }
 
-read -r load_wall load_rss <"$out/prototype-load.time"
-read -r stream_wall stream_rss <"$out/prototype-stream.time"
+read -r load_wall load_rss _ <"$out/prototype-load.time"
+read -r stream_wall stream_rss _ <"$out/prototype-stream.time"
 jq -n --argjson launch "$(cat "$out/prototype-stream.launch")" --argjson rows "$rows" \
   --argjson load_wall "$load_wall" --argjson load_rss "$load_rss" \
   --argjson stream_wall "$stream_wall" --argjson stream_rss "$stream_rss" \

@@ -4,20 +4,29 @@
 # the routed record is visible to a read_committed consumer of the start/end
 # topics (bench/e2e_latency.cpp), at a paced 20,000 records/s.
 #
-# For each splitter in turn — `timecast split` at several --commit-interval
-# values, and the Kafka Streams peer (bench/peers/kafka-streams,
-# exactly_once_v2) at its commit.interval.ms — on fresh topics (input 3
-# partitions keyed by ID; start/end/dlq 3 partitions each):
+# First an unmeasured pass (the same paced replay through `timecast split`)
+# warms the broker up: a fresh broker's JIT compiler and heap sizing take most
+# of a minute at this load, and would otherwise count against whichever
+# splitter is measured first.
+#
+# Then, for each splitter in turn — `timecast split` at several
+# --commit-interval values, once at-least-once (no transactions: what
+# exactly-once costs), and the Kafka Streams peer
+# (bench/peers/kafka-streams, exactly_once_v2) at its commit.interval.ms — on
+# fresh topics (input 3 partitions keyed by ID; start/end/dlq 3 partitions each):
 #   1. start the observer, then the splitter;
-#   2. replay a 2,000-record warm-up at top speed and wait until it has come
-#      out the other side (the splitter has joined its group and is running);
+#   2. replay a 100,000-record warm-up at top speed and wait until it has come
+#      out the other side (the splitter has joined its group, and a JVM
+#      splitter has compiled its hot paths);
 #   3. replay `--rate 20000 --runtime $RUNTIME --trace-headers`: only these
 #      records are measured.
 # Exactly-once output is checked by counting both output topics read_committed.
+# Each run also reports the broker's GC pauses during its measured replay.
 #
 # Usage: bench/split_latency.sh [--quick]
 #   env: RUNTIME=30s (--quick: 10s), INTERVALS="100ms 50ms 20ms" (timecast's),
-#        STREAMS_INTERVALS="100" (ms), and lib.sh's TIMECAST_BENCH_DIR / TIMECAST_BENCH_PORT.
+#        ALO_INTERVAL=20ms (the at-least-once run's; empty for none), WARMUP=30s,
+#        STREAMS_INTERVALS="100" (ms; empty for none), and lib.sh's TIMECAST_BENCH_DIR / TIMECAST_BENCH_PORT.
 runtime=${RUNTIME:-30s}
 case "${1:-}" in
   "") ;;
@@ -28,7 +37,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 rate=20000
 intervals=(${INTERVALS:-100ms 50ms 20ms})
-streams_intervals=(${STREAMS_INTERVALS:-100})
+alo_intervals=(${ALO_INTERVAL-20ms})
+warmup=${WARMUP:-30s}
+streams_intervals=(${STREAMS_INTERVALS-100})
 out="$work/split_latency"
 mkdir -p "$out"
 rm -f "$out"/*.json
@@ -43,7 +54,8 @@ if [[ ! -f "$jar" || -n "$(find "$peer/pom.xml" "$peer/src" -newer "$jar" -print
     || { tail -n 30 "$peer/target/build.log" >&2; exit 1; }
 fi
 
-warmup_data=$(bench_dataset 1000)  # 2,000 records
+warmup_records=100000
+warmup_data=$(bench_dataset $((warmup_records / 2)))
 data=$(bench_dataset "${ACCIDENTS:-2845342}")
 bench_broker
 
@@ -62,46 +74,64 @@ run_one() {
   local split_pid=$!
   "$timecast" replay "$warmup_data" --topspeed -b "$brokers" -t "$in" --key ID -q
   local waited=0
-  while (( $(committed "$brokers" "$start") + $(committed "$brokers" "$end") < 2000 )); do
+  while (( $(committed "$brokers" "$start") + $(committed "$brokers" "$end") < warmup_records )); do
     sleep 0.5
     if (( ++waited > 120 )); then note "$name: the warm-up never came through"; break; fi
   done
-  "$timecast" replay "$data" --rate "$rate" --runtime "$runtime" --trace-headers -b "$brokers" \
+  local gc_start
+  gc_start=$(gc_mark)
+  "$timecast" replay "$data" --rate "$rate" --runtime "$run_for" --trace-headers -b "$brokers" \
     -t "$in" --key ID -q --stats-json "$prefix.replay.json"
+  local gc
+  gc=$(gc_pauses "$gc_start")
   wait "$observer_pid" || note "$name: the observer failed: $(cat "$prefix.observer.err")"
   kill -TERM "$split_pid" 2>/dev/null || true
   wait "$split_pid" || true
   local sent landed
   sent=$(jq '.rows_sent' "$prefix.replay.json")
-  landed=$(( $(committed "$brokers" "$start") + $(committed "$brokers" "$end") - 2000 ))
-  jq -r --arg name "$name" --argjson sent "$sent" --argjson landed "$landed" \
-    '"\($name) \($sent) \($landed) \(.latency_ms.p50) \(.latency_ms.p99) \(.latency_ms.p999) \(.latency_ms.max)"' \
+  landed=$(( $(committed "$brokers" "$start") + $(committed "$brokers" "$end") - warmup_records ))
+  jq -r --arg name "$name" --argjson sent "$sent" --argjson landed "$landed" --arg gc "$gc" \
+    '"\($name) \($sent) \($landed) \(.latency_ms.p50) \(.latency_ms.p99) \(.latency_ms.p999) \(.latency_ms.max) \($gc)"' \
     "$prefix.latency.json"
 }
 
+# timecast_split NAME INTERVAL [SPLIT-ARGS...] — one measured run of timecast split.
+timecast_split() {
+  local name=$1 interval=$2; shift 2
+  local tag="$name-$RANDOM"
+  local in="lat-$tag" start="lat-$tag-start" end="lat-$tag-end" dlq="lat-$tag-dlq"
+  for t in "$in" "$start" "$end" "$dlq"; do create_topic "$brokers" "$t" 3; done
+  run_one "$name" "$in" "$start" "$end" \
+    "$timecast" split --from "$in" --route "Event=Start:$start" --route "Event=End:$end" \
+    --dead-letter "$dlq" --group "split-$tag" -b "$brokers" --commit-interval "$interval" -q \
+    --stats-json "$out/$name.split.json" "$@"
+}
+
+note "warming the broker up: $warmup of the paced replay through timecast split (not measured)"
+run_for=$warmup timecast_split warmup 100ms >/dev/null
+rm -f "$out"/warmup.*
+run_for=$runtime
+
 {
-  printf '%-22s %9s %9s %9s %9s %9s %9s\n' splitter sent landed p50_ms p99_ms p99.9_ms max_ms
-  runs=()
-  for interval in "${intervals[@]}"; do runs+=("timecast:$interval"); done
-  for interval in "${streams_intervals[@]}"; do runs+=("kafka-streams:$interval"); done
-  for run in "${runs[@]}"; do
-    tool=${run%%:*} interval=${run#*:}
-    tag="$tool-$interval-$RANDOM"
-    in="lat-$tag" start="lat-$tag-start" end="lat-$tag-end" dlq="lat-$tag-dlq"
-    for t in "$in" "$start" "$end" "$dlq"; do create_topic "$brokers" "$t" 3; done
-    routes=(--route "Event=Start:$start" --route "Event=End:$end" --dead-letter "$dlq")
-    if [[ $tool == timecast ]]; then
-      run_one "timecast-$interval" "$in" "$start" "$end" \
-        "$timecast" split --from "$in" "${routes[@]}" --group "split-$tag" -b "$brokers" \
-        --commit-interval "$interval" -q --stats-json "$out/timecast-$interval.split.json"
-    else
+  printf '%-22s %9s %9s %9s %9s %9s %9s %9s %9s\n' splitter sent landed p50_ms p99_ms p99.9_ms max_ms \
+    gc_pauses gc_max_ms
+  {
+    for interval in "${intervals[@]}"; do timecast_split "timecast-$interval" "$interval"; done
+    for interval in "${alo_intervals[@]}"; do
+      timecast_split "timecast-alo-$interval" "$interval" --guarantee at-least-once
+    done
+    for interval in "${streams_intervals[@]}"; do
+      tag="kafka-streams-$interval-$RANDOM"
+      in="lat-$tag" start="lat-$tag-start" end="lat-$tag-end" dlq="lat-$tag-dlq"
+      for t in "$in" "$start" "$end" "$dlq"; do create_topic "$brokers" "$t" 3; done
       run_one "kafka-streams-${interval}ms" "$in" "$start" "$end" \
-        java -jar "$jar" --bootstrap "$brokers" --from "$in" "${routes[@]}" \
-        --application-id "split-$tag" --guarantee exactly_once_v2 --commit-interval-ms "$interval" \
-        --until-idle-ms 600000 --state-dir "$out/streams-state"
-    fi
-  done | awk '{ check = ($2 == $3) ? "" : "  MISMATCH"
-               printf "%-22s %9d %9d %9.2f %9.2f %9.2f %9.2f%s\n", $1, $2, $3, $4, $5, $6, $7, check }'
+        java -jar "$jar" --bootstrap "$brokers" --from "$in" --route "Event=Start:$start" \
+        --route "Event=End:$end" --dead-letter "$dlq" --application-id "split-$tag" \
+        --guarantee exactly_once_v2 --commit-interval-ms "$interval" --until-idle-ms 600000 \
+        --state-dir "$out/streams-state"
+    done
+  } | awk '{ check = ($2 == $3) ? "" : "  MISMATCH"
+               printf "%-22s %9d %9d %9.2f %9.2f %9.2f %9.2f %9d %9.1f%s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, check }'
 } | tee "$out/results.txt"
 # Results for docs/BENCHMARKS.md: $out/results.json and fragment.md (bench/report.py reads results.txt).
 bench_report split-latency "$out" runtime="$runtime" rate="$rate" accidents="${ACCIDENTS:-2845342}"

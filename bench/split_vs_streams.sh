@@ -100,12 +100,6 @@ end_offsets() { # BROKERS TOPIC PARTITIONS
 committed() { # BROKERS TOPIC
   kcat -b "$1" -C -t "$2" -e -q -X isolation.level=read_committed -f 'x\n' | wc -l
 }
-# Like lib.sh's run_measured, plus the CPU time: PREFIX.time is
-# "wall_seconds max_rss_kb user_seconds system_seconds".
-measure() { # PREFIX COMMAND...
-  local prefix=$1; shift
-  /usr/bin/time -f '%e %M %U %S' -o "$prefix.time" "$@" 2>"$prefix.err" >/dev/null
-}
 delete_topic() { # BROKERS TOPIC
   java -Dlog4j.configuration="file:$root/tools/kafka/tools-log4j.properties" \
     -cp "$("$root/scripts/kafka-fetch")/*" org.apache.kafka.tools.TopicCommand \
@@ -152,7 +146,7 @@ declare -A rps rss cpu
              --until-idle "${idle_s}s" --stats-json "$prefix.json" -q)
       fi
       ok=1
-      if ! measure "$prefix" "${cmd[@]}"; then
+      if ! run_measured "$prefix" "${cmd[@]}"; then
         ok=0
         note "WARNING: $p run $run failed; its stderr:"
         tail -n 20 "$prefix.err" >&2

@@ -390,8 +390,8 @@ CommandAction AddReplayCommand(CLI::App& app) {
       ->capture_default_str();
   pacing->add_option("--rt-priority", o->rt_priority,
                      "SCHED_FIFO priority of the sending thread when paced (1-99; 0: ordinary "
-                     "scheduling): keeps deadlines against other busy processes, but also "
-                     "preempts the producer's network thread")
+                     "scheduling): keeps deadlines against other busy processes; needs "
+                     "CAP_SYS_NICE or RLIMIT_RTPRIO (best with the default --send-ahead)")
       ->check(CLI::Range(0, 99))
       ->capture_default_str();
   pacing->add_option("--when-late", o->when_late,

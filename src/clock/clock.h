@@ -53,8 +53,9 @@ class FakeClock final : public Clock {
 // destroyed, then restores its previous policy. A paced sender sleeps between
 // deadlines; under SCHED_FIFO the kernel runs it the moment a deadline comes,
 // ahead of every ordinary thread (a build's, the broker's), instead of queueing
-// it behind them on a busy machine. The price: it also preempts the producer's
-// own network thread, which is why replay asks for it only with --rt-priority.
+// it behind them on a busy machine. A sender woken for every row would also
+// preempt the producer's own network thread that often. Replay asks for it
+// only with --rt-priority: real-time priority is a decision about the machine.
 // The kernel caps real-time threads at 95% of a CPU (sched_rt_runtime_us), so
 // a sender that never sleeps cannot lock the machine up. `status()` says why
 // it was not applied (no CAP_SYS_NICE or RLIMIT_RTPRIO); the thread then runs
