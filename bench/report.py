@@ -306,6 +306,10 @@ def split_latency(p, out):
                               best["p99_ms"], target="≤ 50 ms", met=met))
         verdict += (f"timecast's best p99 is {best['p99_ms']:,.1f} ms (at {interval} commits): the "
                     f"≤ 50 ms target is {'met' if met else '**not met**'}. ")
+    floor = by.get("no-split")
+    if floor:
+        verdict += (f"Without a splitter (the consumer reads replay's topic itself): p99 "
+                    f"{floor['p99_ms']:,.1f} ms. ")
     alo = next((r for r in runs if r["splitter"].startswith("timecast-alo-")), None)
     if alo:
         verdict += (f"At-least-once (no transactions, {alo['splitter'][len('timecast-alo-'):]} commits): "

@@ -9,6 +9,9 @@
 # of a minute at this load, and would otherwise count against whichever
 # splitter is measured first.
 #
+# Then the floor: the same paced replay read directly by the observer, no
+# splitter in between ("no-split").
+#
 # Then, for each splitter in turn — `timecast split` at several
 # --commit-interval values, once at-least-once (no transactions: what
 # exactly-once costs), and the Kafka Streams peer
@@ -107,6 +110,27 @@ timecast_split() {
     --stats-json "$out/$name.split.json" "$@"
 }
 
+# direct_run — the floor under every splitter: the observer reads the input
+# topic itself (the same paced replay and broker, no splitter in between).
+direct_run() {
+  local in="lat-direct-$RANDOM" prefix="$out/no-split"
+  create_topic "$brokers" "$in" 3
+  "$observer" -b "$brokers" -t "$in" --idle 30s --json "$prefix.latency.json" \
+    >/dev/null 2>"$prefix.observer.err" &
+  local observer_pid=$! gc_start gc
+  gc_start=$(gc_mark)
+  "$timecast" replay "$data" --rate "$rate" --runtime "$run_for" --trace-headers -b "$brokers" \
+    -t "$in" --key ID -q --stats-json "$prefix.replay.json"
+  gc=$(gc_pauses "$gc_start")
+  wait "$observer_pid" || note "no-split: the observer failed: $(cat "$prefix.observer.err")"
+  local sent landed
+  sent=$(jq '.rows_sent' "$prefix.replay.json")
+  landed=$(jq '.latency_ms.count' "$prefix.latency.json")
+  jq -r --argjson sent "$sent" --argjson landed "$landed" --arg gc "$gc" \
+    '"no-split \($sent) \($landed) \(.latency_ms.p50) \(.latency_ms.p99) \(.latency_ms.p999) \(.latency_ms.max) \($gc)"' \
+    "$prefix.latency.json"
+}
+
 note "warming the broker up: $warmup of the paced replay through timecast split (not measured)"
 run_for=$warmup timecast_split warmup 100ms >/dev/null
 rm -f "$out"/warmup.*
@@ -116,6 +140,7 @@ run_for=$runtime
   printf '%-22s %9s %9s %9s %9s %9s %9s %9s %9s\n' splitter sent landed p50_ms p99_ms p99.9_ms max_ms \
     gc_pauses gc_max_ms
   {
+    direct_run
     for interval in "${intervals[@]}"; do timecast_split "timecast-$interval" "$interval"; done
     for interval in "${alo_intervals[@]}"; do
       timecast_split "timecast-alo-$interval" "$interval" --guarantee at-least-once
