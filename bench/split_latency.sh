@@ -15,7 +15,8 @@
 # Then, for each splitter in turn — `timecast split` at several
 # --commit-interval values, once at-least-once (no transactions: what
 # exactly-once costs), and the Kafka Streams peer
-# (bench/peers/kafka-streams, exactly_once_v2) at its commit.interval.ms — on
+# (bench/peers/kafka-streams, exactly_once_v2) at its commit.interval.ms, as
+# is and with producer.linger.ms=5 like timecast's producer — on
 # fresh topics (input 3 partitions keyed by ID; start/end/dlq 3 partitions each):
 #   1. start the observer, then the splitter;
 #   2. replay a 100,000-record warm-up at top speed and wait until it has come
@@ -146,14 +147,20 @@ run_for=$runtime
       timecast_split "timecast-alo-$interval" "$interval" --guarantee at-least-once
     done
     for interval in "${streams_intervals[@]}"; do
-      tag="kafka-streams-$interval-$RANDOM"
-      in="lat-$tag" start="lat-$tag-start" end="lat-$tag-end" dlq="lat-$tag-dlq"
-      for t in "$in" "$start" "$end" "$dlq"; do create_topic "$brokers" "$t" 3; done
-      run_one "kafka-streams-${interval}ms" "$in" "$start" "$end" \
-        java -jar "$jar" --bootstrap "$brokers" --from "$in" --route "Event=Start:$start" \
-        --route "Event=End:$end" --dead-letter "$dlq" --application-id "split-$tag" \
-        --guarantee exactly_once_v2 --commit-interval-ms "$interval" --until-idle-ms 600000 \
-        --state-dir "$out/streams-state"
+      # As users run it, then with its producer's linger.ms (Streams' default
+      # 100) at librdkafka's 5 ms, the value timecast split runs with.
+      for variant in "" "-linger5"; do
+        tag="kafka-streams-$interval$variant-$RANDOM"
+        in="lat-$tag" start="lat-$tag-start" end="lat-$tag-end" dlq="lat-$tag-dlq"
+        for t in "$in" "$start" "$end" "$dlq"; do create_topic "$brokers" "$t" 3; done
+        tuning=()
+        [[ -n $variant ]] && tuning=(--config producer.linger.ms=5)
+        run_one "kafka-streams-${interval}ms$variant" "$in" "$start" "$end" \
+          java -jar "$jar" --bootstrap "$brokers" --from "$in" --route "Event=Start:$start" \
+          --route "Event=End:$end" --dead-letter "$dlq" --application-id "split-$tag" \
+          --guarantee exactly_once_v2 --commit-interval-ms "$interval" --until-idle-ms 600000 \
+          --state-dir "$out/streams-state" "${tuning[@]}"
+      done
     done
   } | awk '{ check = ($2 == $3) ? "" : "  MISMATCH"
                printf "%-22s %9d %9d %9.2f %9.2f %9.2f %9.2f %9d %9.1f%s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, check }'
