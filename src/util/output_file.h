@@ -13,11 +13,12 @@ namespace timecast::util {
 // close succeeded, renames it to `output`. Otherwise removes the temporary and
 // returns the first error, with "writing '<output>'" in front unless it is a
 // cancellation (a signal).
-// Writes `text` to `path` (truncating it), failing with a usage error naming
-// the path: for small outputs such as --stats-json summaries.
-arrow::Status WriteTextFile(const std::string& path, const std::string& text);
-
 arrow::Status CommitTemporaryFile(arrow::io::OutputStream& file, const std::string& temporary,
                                   const std::string& output, arrow::Status written);
+
+// Writes `text` to `path` (truncating it), failing with a usage error naming
+// the path: for small outputs such as --stats-json summaries. Unlike the
+// outputs above it writes in place, so a path like /dev/stdout works.
+arrow::Status WriteTextFile(const std::string& path, const std::string& text);
 
 }  // namespace timecast::util

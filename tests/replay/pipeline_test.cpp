@@ -150,9 +150,21 @@ TEST(Replay, SendAheadSharesOneWakeUpAmongRowsDueSoon) {
   EXPECT_EQ(summary.lateness.max(), util::Nanos(0));
 }
 
-// Records the sending thread's scheduling policy at each send.
-void RecordPolicyOnSend(Harness& h, std::vector<int>* policies) {
-  h.sink.on_send = [policies](size_t) { policies->push_back(sched_getscheduler(0)); };
+// A replay run with the sending thread's scheduling policy recorded at each
+// send; `before` is that thread's policy before the run.
+struct PolicyRun {
+  ReplaySummary summary;
+  std::vector<int> policies;
+  int before = 0;
+};
+
+PolicyRun RunRecordingPolicies(Harness& h) {
+  PolicyRun run;
+  h.sink.on_send = [&run](size_t) { run.policies.push_back(sched_getscheduler(0)); };
+  run.before = sched_getscheduler(0);
+  run.summary = h.Run();
+  h.sink.on_send = nullptr;
+  return run;
 }
 
 // The sender thread runs under SCHED_FIFO while a paced replay sends, and
@@ -162,11 +174,8 @@ TEST(Replay, PacedSenderRunsRealtimeAndRestoresItsPolicy) {
   Harness h;
   h.pace.speed = 1;
   h.plan.realtime_priority = 3;
-  std::vector<int> policies;
-  RecordPolicyOnSend(h, &policies);
   h.Add("[0, 0.1, 0.2]", "[1, 2, 3]", R"(["a", "b", "c"])");
-  const int before = sched_getscheduler(0);
-  const ReplaySummary summary = h.Run();
+  const auto [summary, policies, before] = RunRecordingPolicies(h);
   ASSERT_TRUE(summary.status.ok());
   EXPECT_EQ(sched_getscheduler(0), before);
   ASSERT_EQ(policies.size(), 3u);
@@ -185,11 +194,8 @@ TEST(Replay, RefusedRealtimePriorityIsReportedAndTheReplayRuns) {
   Harness h;
   h.pace.speed = 1;
   h.plan.realtime_priority = 100;
-  std::vector<int> policies;
-  RecordPolicyOnSend(h, &policies);
   h.Add("[0, 0.1]", "[1, 2]", R"(["a", "b"])");
-  const int before = sched_getscheduler(0);
-  const ReplaySummary summary = h.Run();
+  const auto [summary, policies, before] = RunRecordingPolicies(h);
   ASSERT_TRUE(summary.status.ok());
   EXPECT_NE(summary.scheduling_warning.find("SCHED_FIFO priority 100 refused: Invalid argument"),
             std::string::npos)
@@ -202,11 +208,8 @@ TEST(Replay, TopSpeedSenderKeepsOrdinaryScheduling) {
   Harness h;
   h.pace.mode = clock::PaceMode::kTopSpeed;
   h.plan.realtime_priority = 3;
-  std::vector<int> policies;
-  RecordPolicyOnSend(h, &policies);
   h.Add("[0, 0.1]", "[1, 2]", R"(["a", "b"])");
-  const int before = sched_getscheduler(0);
-  const ReplaySummary summary = h.Run();
+  const auto [summary, policies, before] = RunRecordingPolicies(h);
   ASSERT_TRUE(summary.status.ok());
   EXPECT_TRUE(summary.scheduling_warning.empty());
   EXPECT_EQ(policies, (std::vector<int>{before, before}));
