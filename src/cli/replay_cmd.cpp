@@ -222,6 +222,7 @@ arrow::Result<OpenedInput> OpenInput(const ReplayOptions& o, const replay::RowFo
     source::ParquetSourceOptions options;
     options.time = row.time;
     options.columns = columns;
+    options.read_dictionaries = true;
     ARROW_ASSIGN_OR_RAISE(auto parquet, source::ParquetSource::Open(files, options));
     ARROW_RETURN_NOT_OK(parse_window(*parquet->schema(), files[0]));
     if (plan.window.from) parquet->SkipBefore(*plan.window.from);

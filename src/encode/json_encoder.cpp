@@ -1252,29 +1252,67 @@ class TimeWriter final : public FusedWriter<TimeWriter<T, kUnitsPerSecond>> {
 
 // --- Dictionary and nested ------------------------------------------------
 
+// Each distinct dictionary value is encoded once per dictionary and copied
+// from then on: a dictionary-encoded string column (a Parquet file's
+// low-cardinality columns, read as dictionaries) costs a copy per row, not an
+// escaping pass. The cache lives as long as the dictionary it was made from:
+// holding a reference to it means a later dictionary cannot reuse its address.
 template <typename Index>
 class DictionaryWriter final : public ColumnWriter {
  public:
-  explicit DictionaryWriter(Writer values) : values_(std::move(values)) {}
+  DictionaryWriter(Writer values, EncodeStats* stats) : values_(std::move(values)), stats_(stats) {}
   arrow::Status Bind(const arrow::ArrayData& data) override {
     BindValidity(data);
     indices_ = BufferAs<Index>(data, 1);
     if (data.dictionary == nullptr) {
       return arrow::Status::Invalid("dictionary array without a dictionary");
     }
+    if (data.dictionary != dictionary_) {
+      dictionary_ = data.dictionary;
+      cache_.Clear();
+      slots_.assign(static_cast<size_t>(dictionary_->length), Slot{});
+    }
     return values_->Bind(*data.dictionary);
   }
   void Write(int64_t i, ByteBuffer* out) override {
     if (IsNull(i)) return EmitNull<false>(out);
-    values_->Write(static_cast<int64_t>(indices_[offset_ + i]), out);
+    const auto index = static_cast<int64_t>(indices_[offset_ + i]);
+    if (static_cast<uint64_t>(index) >= slots_.size()) return values_->Write(index, out);
+    Slot& slot = slots_[static_cast<size_t>(index)];
+    if (slot.size < 0) {
+      const EncodeStats before = *stats_;
+      const size_t start = out->size();
+      values_->Write(index, out);
+      slot.begin = cache_.size();
+      slot.size = static_cast<int64_t>(out->size() - start);
+      slot.invalid_utf8 = stats_->invalid_utf8_values != before.invalid_utf8_values;
+      slot.non_finite = stats_->non_finite_floats != before.non_finite_floats;
+      cache_.Append(out->data() + start, static_cast<size_t>(slot.size));
+      return;
+    }
+    // The statistics count rows, so a cached value counts again.
+    stats_->invalid_utf8_values += slot.invalid_utf8;
+    stats_->non_finite_floats += slot.non_finite;
+    out->Append(cache_.data() + slot.begin, static_cast<size_t>(slot.size));
   }
   bool WriteText(int64_t i, ByteBuffer* out) override {
     return !IsNull(i) && values_->WriteText(static_cast<int64_t>(indices_[offset_ + i]), out);
   }
 
  private:
+  struct Slot {
+    size_t begin = 0;
+    int64_t size = -1;  // -1: not encoded yet
+    bool invalid_utf8 = false;
+    bool non_finite = false;
+  };
+
   Writer values_;
+  EncodeStats* stats_;
   const Index* indices_ = nullptr;
+  std::shared_ptr<arrow::ArrayData> dictionary_;  // what slots_ and cache_ were made from
+  std::vector<Slot> slots_;                       // by dictionary index
+  ByteBuffer cache_;                              // the encoded values, back to back
 };
 
 // Sequences: list, large_list, list_view, large_list_view, fixed_size_list.
@@ -1520,21 +1558,21 @@ Writer MakeWriter(const arrow::DataType& type, EncodeStats* stats) {
       if (values == nullptr) return nullptr;
       switch (dict.index_type()->id()) {
         case Type::INT8:
-          return std::make_unique<DictionaryWriter<int8_t>>(std::move(values));
+          return std::make_unique<DictionaryWriter<int8_t>>(std::move(values), stats);
         case Type::INT16:
-          return std::make_unique<DictionaryWriter<int16_t>>(std::move(values));
+          return std::make_unique<DictionaryWriter<int16_t>>(std::move(values), stats);
         case Type::INT32:
-          return std::make_unique<DictionaryWriter<int32_t>>(std::move(values));
+          return std::make_unique<DictionaryWriter<int32_t>>(std::move(values), stats);
         case Type::INT64:
-          return std::make_unique<DictionaryWriter<int64_t>>(std::move(values));
+          return std::make_unique<DictionaryWriter<int64_t>>(std::move(values), stats);
         case Type::UINT8:
-          return std::make_unique<DictionaryWriter<uint8_t>>(std::move(values));
+          return std::make_unique<DictionaryWriter<uint8_t>>(std::move(values), stats);
         case Type::UINT16:
-          return std::make_unique<DictionaryWriter<uint16_t>>(std::move(values));
+          return std::make_unique<DictionaryWriter<uint16_t>>(std::move(values), stats);
         case Type::UINT32:
-          return std::make_unique<DictionaryWriter<uint32_t>>(std::move(values));
+          return std::make_unique<DictionaryWriter<uint32_t>>(std::move(values), stats);
         case Type::UINT64:
-          return std::make_unique<DictionaryWriter<uint64_t>>(std::move(values));
+          return std::make_unique<DictionaryWriter<uint64_t>>(std::move(values), stats);
         default:
           return nullptr;
       }

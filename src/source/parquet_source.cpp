@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <numeric>
+#include <set>
 
 #include "util/status.h"
 
@@ -135,27 +136,92 @@ struct ParquetSource::File {
   std::shared_ptr<arrow::Schema> schema;  // the file's full Arrow schema
 };
 
+namespace {
+
+// The leaf paths of the top-level string and binary columns that `metadata`
+// stores dictionary-encoded in every row group: a dictionary page, and only
+// dictionary-encoded data pages by the chunk's encoding statistics (a chunk
+// without statistics does not count). Writers fall back to plain pages when a
+// dictionary grows too big, as for IDs or free text; reading such a chunk as a
+// dictionary would make Arrow build one, so those columns stay dense.
+std::set<std::string> DictionaryEncodedStrings(const parquet::FileMetaData& metadata) {
+  std::set<std::string> paths;
+  const parquet::SchemaDescriptor& schema = *metadata.schema();
+  for (int column = 0; column < schema.num_columns(); ++column) {
+    const parquet::ColumnDescriptor& descr = *schema.Column(column);
+    const auto& logical = *descr.logical_type();
+    if (descr.physical_type() != parquet::Type::BYTE_ARRAY || descr.max_repetition_level() != 0 ||
+        descr.path()->ToDotVector().size() != 1 ||
+        !(logical.is_string() || logical.is_enum() || logical.is_none())) {
+      continue;
+    }
+    bool dictionary_only = true;
+    for (int group = 0; group < metadata.num_row_groups() && dictionary_only; ++group) {
+      if (metadata.RowGroup(group)->num_rows() == 0) continue;
+      const auto chunk = metadata.RowGroup(group)->ColumnChunk(column);
+      dictionary_only = chunk->has_dictionary_page() && !chunk->encoding_stats().empty();
+      for (const parquet::PageEncodingStats& pages : chunk->encoding_stats()) {
+        const bool data = pages.page_type == parquet::PageType::DATA_PAGE ||
+                          pages.page_type == parquet::PageType::DATA_PAGE_V2;
+        if (data && pages.encoding != parquet::Encoding::RLE_DICTIONARY &&
+            pages.encoding != parquet::Encoding::PLAIN_DICTIONARY) {
+          dictionary_only = false;
+        }
+      }
+    }
+    if (dictionary_only) paths.insert(descr.path()->ToDotString());
+  }
+  return paths;
+}
+
+}  // namespace
+
 ParquetSource::~ParquetSource() = default;
 
 arrow::Result<std::unique_ptr<ParquetSource>> ParquetSource::Open(std::vector<std::string> paths,
                                                                   ParquetSourceOptions options) {
   std::unique_ptr<ParquetSource> source(new ParquetSource());
   source->options_ = std::move(options);
+  // Footers first: which columns are read as dictionaries must be the same
+  // for every file, or their schemas would differ.
+  std::vector<std::unique_ptr<parquet::arrow::FileReaderBuilder>> builders;
+  std::optional<std::set<std::string>> dictionary_columns;
   for (const std::string& path : paths) {
-    auto file = std::make_unique<File>();
-    file->path = std::make_shared<const std::string>(path);
     auto input = arrow::io::ReadableFile::Open(path);
     if (!input.ok()) return util::InputError("cannot open '{}': {}", path, input.status().message());
+    auto builder = std::make_unique<parquet::arrow::FileReaderBuilder>();
+    const arrow::Status opened = builder->Open(*input);
+    if (!opened.ok()) {
+      return util::InputError("'{}' is not a readable Parquet file: {}", path, opened.message());
+    }
+    if (source->options_.read_dictionaries) {
+      std::set<std::string> here = DictionaryEncodedStrings(*builder->raw_reader()->metadata());
+      if (dictionary_columns) {
+        std::erase_if(*dictionary_columns, [&](const std::string& c) { return !here.count(c); });
+      } else {
+        dictionary_columns = std::move(here);
+      }
+    }
+    builders.push_back(std::move(builder));
+  }
+  for (size_t position = 0; position < paths.size(); ++position) {
+    const std::string& path = paths[position];
+    parquet::arrow::FileReaderBuilder& builder = *builders[position];
+    auto file = std::make_unique<File>();
+    file->path = std::make_shared<const std::string>(path);
     parquet::ArrowReaderProperties properties;
     properties.set_batch_size(source->options_.batch_rows);
     properties.set_pre_buffer(true);
     properties.set_use_threads(false);
-    parquet::arrow::FileReaderBuilder builder;
-    arrow::Status opened = builder.Open(*input);
-    if (opened.ok()) {
-      opened = builder.properties(properties)->memory_pool(arrow::default_memory_pool())
-                   ->Build(&file->reader);
+    const parquet::SchemaDescriptor& leaves = *builder.raw_reader()->metadata()->schema();
+    for (int column = 0; column < leaves.num_columns() && dictionary_columns; ++column) {
+      if (dictionary_columns->count(leaves.Column(column)->path()->ToDotString())) {
+        properties.set_read_dictionary(column, true);
+      }
     }
+    const arrow::Status opened = builder.properties(properties)
+                                     ->memory_pool(arrow::default_memory_pool())
+                                     ->Build(&file->reader);
     if (!opened.ok()) {
       return util::InputError("'{}' is not a readable Parquet file: {}", path, opened.message());
     }

@@ -31,6 +31,12 @@ struct ParquetSourceOptions {
   // unread, for --from. Needs `time` set.
   std::optional<int64_t> skip_before;
   std::optional<TimeColumnSpec> time;
+  // Reads the top-level string and binary columns that every row group of
+  // every file stores dictionary-encoded as Arrow dictionary arrays: decoding
+  // then skips building each row's string, and the JSON encoder escapes each
+  // distinct value once per batch. Only for readers that take dictionary
+  // columns; the values are the same either way.
+  bool read_dictionaries = false;
 };
 
 class ParquetSource final : public BatchSource {

@@ -101,7 +101,11 @@ arrow::Result<TimeConverter> TimeConverter::Make(const arrow::DataType& type,
   return util::UsageError(
       "time column '{}' has type {}; it must be numeric (seconds, or --time-unit), a timestamp "
       "or a date",
-      spec.name, type.ToString());
+      spec.name,
+      // A string column may be read as a dictionary; the user knows it as its values' type.
+      type.id() == arrow::Type::DICTIONARY
+          ? static_cast<const arrow::DictionaryType&>(type).value_type()->ToString()
+          : type.ToString());
 }
 
 std::optional<TimeConverter::BadValue> TimeConverter::Convert(

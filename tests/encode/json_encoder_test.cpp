@@ -677,6 +677,38 @@ TEST(JsonEncoder, WritesDictionaryValues) {
   EXPECT_EQ(Values(numbers), (std::vector<std::string>{"2.25", "0.5"}));
 }
 
+// Each distinct value is encoded once per dictionary and copied after that:
+// the copies must be exact, keep counting per row, and follow a new dictionary.
+TEST(JsonEncoder, CachedDictionaryValuesMatchAndFollowANewDictionary) {
+  arrow::StringBuilder words;
+  ASSERT_TRUE(words.AppendValues({"a", "b\"", "x\xFFy"}).ok());
+  const auto dictionary = words.Finish().ValueOrDie();
+  const auto type = arrow::dictionary(arrow::int32(), arrow::utf8());
+  const auto first = arrow::DictionaryArray::FromArrays(
+                         type, ArrayOf(arrow::int32(), "[2, 0, 2, 1, null, 2, 0]"), dictionary)
+                         .ValueOrDie();
+  const auto second = arrow::DictionaryArray::FromArrays(
+                          type, ArrayOf(arrow::int32(), "[0, 1, 0]"),
+                          ArrayOf(arrow::utf8(), R"(["b", "a"])"))
+                          .ValueOrDie();
+  auto encoder = MakeBound(*BatchOf({{"v", first}}));
+  ByteBuffer out;
+  for (int64_t r = 0; r < first->length(); ++r) {
+    encoder->AppendRow(r, &out);
+    out.Push('\n');
+  }
+  const std::string bad = "\"x" + kReplacement + "y\"";
+  EXPECT_EQ(out.view(), "{\"v\":" + bad + "}\n{\"v\":\"a\"}\n{\"v\":" + bad +
+                            "}\n{\"v\":\"b\\\"\"}\n{\"v\":null}\n{\"v\":" + bad +
+                            "}\n{\"v\":\"a\"}\n");
+  EXPECT_EQ(encoder->stats().invalid_utf8_values, 3u);  // once per row, not per distinct value
+
+  ASSERT_TRUE(encoder->Bind(*BatchOf({{"v", second}})).ok());
+  out.Clear();
+  for (int64_t r = 0; r < second->length(); ++r) encoder->AppendRow(r, &out);
+  EXPECT_EQ(out.view(), R"({"v":"b"}{"v":"a"}{"v":"b"})");
+}
+
 TEST(JsonEncoder, WritesListsAsArrays) {
   const std::string json = "[[1, 2], [], null, [3, null]]";
   const std::vector<std::string> expected = {"[1,2]", "[]", "null", "[3,null]"};

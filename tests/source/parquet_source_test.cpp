@@ -5,12 +5,15 @@
 #include <arrow/json/from_string.h>
 #include <gtest/gtest.h>
 #include <parquet/arrow/writer.h>
+#include <parquet/file_reader.h>
+#include <parquet/metadata.h>
 
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "encode/json_encoder.h"
 #include "test_support.h"
 #include "util/status.h"
 
@@ -24,7 +27,9 @@ std::shared_ptr<arrow::Schema> Schema() {
 
 // Writes rows with times [first, first + n) seconds, `rows_per_group` per row group.
 void WriteFile(const std::string& path, int first, int n, int rows_per_group,
-               std::shared_ptr<arrow::Schema> schema = Schema()) {
+               std::shared_ptr<arrow::Schema> schema = Schema(),
+               std::shared_ptr<parquet::WriterProperties> properties =
+                   parquet::default_writer_properties()) {
   arrow::DoubleBuilder times;
   arrow::Int32Builder ids;
   arrow::StringBuilder events;
@@ -36,7 +41,9 @@ void WriteFile(const std::string& path, int first, int n, int rows_per_group,
   auto table = arrow::Table::Make(schema, {times.Finish().ValueOrDie(), ids.Finish().ValueOrDie(),
                                            events.Finish().ValueOrDie()});
   auto out = arrow::io::FileOutputStream::Open(path).ValueOrDie();
-  ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, rows_per_group).ok());
+  ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, rows_per_group,
+                                         properties)
+                  .ok());
   ASSERT_TRUE(out->Close().ok());
 }
 
@@ -176,6 +183,89 @@ TEST(ParquetSource, FilesWithDifferentSchemasAreRejected) {
   auto source = ParquetSource::Open({dir + "/a.parquet", dir + "/b.parquet"}, {});
   ASSERT_FALSE(source.ok());
   EXPECT_NE(source.status().message().find("does not have the schema of"), std::string::npos);
+}
+
+// Every row as JSON, the way replay encodes it.
+std::vector<std::string> EncodedRows(BatchSource& source) {
+  auto encoder = encode::JsonEncoder::Make(source.schema()).ValueOrDie();
+  std::vector<std::string> rows;
+  for (;;) {
+    auto next = source.Next();
+    EXPECT_TRUE(next.ok()) << next.status().ToString();
+    if (!next.ok() || !*next) break;
+    EXPECT_TRUE(encoder->Bind(*(*next)->batch).ok());
+    for (int64_t r = 0; r < (*next)->batch->num_rows(); ++r) {
+      encode::ByteBuffer out;
+      encoder->AppendRow(r, &out);
+      rows.emplace_back(out.view());
+    }
+  }
+  return rows;
+}
+
+bool HasPlainDataPages(const std::string& path, int column) {
+  auto reader = parquet::ParquetFileReader::OpenFile(path);
+  for (int group = 0; group < reader->metadata()->num_row_groups(); ++group) {
+    const auto chunk = reader->metadata()->RowGroup(group)->ColumnChunk(column);
+    for (const auto& pages : chunk->encoding_stats()) {
+      if (pages.page_type == parquet::PageType::DATA_PAGE && pages.encoding == parquet::Encoding::PLAIN) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+TEST(ParquetSource, ReadsOnlyFullyDictionaryEncodedStringsAsDictionaries) {
+  const std::string path = timecast::testing::TempDir() + "/a.parquet";
+  // "Label" falls back from dictionary to plain pages part way (its
+  // dictionary outgrows the limit), as a writer does for an ID or free text.
+  const int n = 300;
+  arrow::DoubleBuilder times;
+  arrow::StringBuilder events, labels;
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(times.Append(i).ok());
+    ASSERT_TRUE(events.Append(i % 3 == 0 ? "Start" : i % 3 == 1 ? "End \"x\"" : "").ok());
+    ASSERT_TRUE(i % 7 == 0 ? labels.AppendNull().ok() : labels.Append("label-" + std::to_string(i)).ok());
+  }
+  auto schema = arrow::schema({arrow::field("Stream_Time", arrow::float64()),
+                               arrow::field("Event", arrow::utf8()), arrow::field("Label", arrow::utf8())});
+  auto table = arrow::Table::Make(schema, {times.Finish().ValueOrDie(), events.Finish().ValueOrDie(),
+                                           labels.Finish().ValueOrDie()});
+  auto properties = parquet::WriterProperties::Builder()
+                        .dictionary_pagesize_limit(256)
+                        ->write_batch_size(16)
+                        ->data_pagesize(512)
+                        ->build();
+  auto out = arrow::io::FileOutputStream::Open(path).ValueOrDie();
+  ASSERT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, 128, properties).ok());
+  ASSERT_TRUE(out->Close().ok());
+  ASSERT_FALSE(HasPlainDataPages(path, 1));
+  ASSERT_TRUE(HasPlainDataPages(path, 2));
+
+  auto dense = ParquetSource::Open({path}, {.batch_rows = 50});
+  auto dictionaries = ParquetSource::Open({path}, {.batch_rows = 50, .read_dictionaries = true});
+  ASSERT_TRUE(dense.ok() && dictionaries.ok());
+  EXPECT_EQ((*dictionaries)->schema()->field(1)->type()->id(), arrow::Type::DICTIONARY);
+  EXPECT_EQ((*dictionaries)->schema()->field(2)->type()->id(), arrow::Type::STRING);
+  const auto expected = EncodedRows(**dense);
+  ASSERT_EQ(expected.size(), static_cast<size_t>(n));
+  EXPECT_EQ(expected[1], R"({"Stream_Time":1,"Event":"End \"x\"","Label":"label-1"})");
+  EXPECT_EQ(EncodedRows(**dictionaries), expected);
+}
+
+TEST(ParquetSource, AColumnIsReadAsADictionaryOnlyIfEveryFileStoresItSo) {
+  const std::string dir = timecast::testing::TempDir();
+  WriteFile(dir + "/a.parquet", 0, 5, 10);
+  WriteFile(dir + "/b.parquet", 5, 5, 10, Schema(),
+            parquet::WriterProperties::Builder().disable_dictionary("Event")->build());
+  auto alone = ParquetSource::Open({dir + "/a.parquet"}, {.read_dictionaries = true});
+  ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+  EXPECT_EQ((*alone)->schema()->GetFieldByName("Event")->type()->id(), arrow::Type::DICTIONARY);
+  auto both = ParquetSource::Open({dir + "/a.parquet", dir + "/b.parquet"}, {.read_dictionaries = true});
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ((*both)->schema()->GetFieldByName("Event")->type()->id(), arrow::Type::STRING);
+  EXPECT_EQ(ReadIds(**both), (std::vector<int32_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
 }
 
 }  // namespace
