@@ -76,6 +76,13 @@ create_topic() {
 }
 
 # The number of records in a single-partition topic (its end offset).
+# delete_topic BROKERS TOPIC — frees the broker's disk between runs of GBs each.
+delete_topic() {
+  java -Dlog4j.configuration="file:$root/tools/kafka/tools-log4j.properties" \
+    -cp "$("$root/scripts/kafka-fetch")/*" org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "$1" --delete --topic "$2" >/dev/null
+}
+
 topic_count() {
   local last
   last=$(kcat -b "$1" -C -t "$2" -p 0 -o -1 -c 1 -e -q -f '%o\n' 2>/dev/null || true)
@@ -85,9 +92,15 @@ topic_count() {
 # run_measured OUT_PREFIX COMMAND... — runs it under /usr/bin/time; writes
 # OUT_PREFIX.time ("wall_seconds max_rss_kb user_seconds system_seconds") and
 # OUT_PREFIX.err.
+# Also writes OUT_PREFIX.steal: the percentage of CPU time the hypervisor
+# stole during the command, which moves latency tails more than anything here.
 run_measured() {
   local prefix=$1; shift
+  local before
+  before=$(cpu_ticks)
   /usr/bin/time -f '%e %M %U %S' -o "$prefix.time" "$@" 2>"$prefix.err" >/dev/null
+  echo "$before $(cpu_ticks)" |
+    awk '{ printf "%.1f\n", ($4 > $2) ? 100 * ($3 - $1) / ($4 - $2) : 0 }' >"$prefix.steal"
 }
 
 # run_stdout PREFIX CMD... — run_measured, keeping the command's stdout in PREFIX.out.

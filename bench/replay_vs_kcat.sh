@@ -7,12 +7,12 @@
 # queue (timecast's default); one partition each.
 # timecast additionally decodes Parquet and encodes JSON while it sends.
 #
-# Usage: bench/replay_vs_kcat.sh [--quick]   (env RUNS=3, ACCIDENTS=2845342)
+# Usage: bench/replay_vs_kcat.sh [--quick]   (env RUNS=5, ACCIDENTS=2845342)
 # Results: a table on stdout, $work/replay_vs_kcat/results.json and fragment.md.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 accidents=${ACCIDENTS:-2845342}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 [[ "${1:-}" == "--quick" ]] && accidents=${ACCIDENTS:-200000} && runs=${RUNS:-1}
 props=(-X enable.idempotence=true -X acks=all -X linger.ms=5 -X queue.buffering.max.kbytes=65536)
 
@@ -30,7 +30,7 @@ bench_warm_broker "$data"
 out="$work/replay_vs_kcat"
 mkdir -p "$out"
 
-printf '%-10s %4s %10s %9s %11s %8s %9s %7s\n' tool run rows seconds rows/s MB/s rss_MB cpu_s
+printf '%-10s %4s %10s %9s %11s %8s %9s %7s %6s\n' tool run rows seconds rows/s MB/s rss_MB cpu_s steal%
 for run in $(seq 1 "$runs"); do
   for tool in timecast kcat; do
     topic="$tool-$run-$RANDOM"
@@ -44,10 +44,11 @@ for run in $(seq 1 "$runs"); do
     read -r seconds rss_kb user_s sys_s < <(tail -n 1 "$out/$tool-$run.time")
     landed=$(topic_count "$brokers" "$topic")
     [[ "$landed" == "$rows" ]] || note "WARNING: $tool run $run landed $landed of $rows records"
+    delete_topic "$brokers" "$topic"
     awk -v t="$tool" -v r="$run" -v n="$landed" -v s="$seconds" -v b="$bytes" -v m="$rss_kb" \
-      -v c="$user_s $sys_s" 'BEGIN { split(c, cpu, " ")
-        printf "%-10s %4d %10d %9.2f %11.0f %8.1f %9.1f %7.2f\n", t, r, n, s, n / s, b / s / 1e6, m / 1024,
-          cpu[1] + cpu[2] }'
+      -v c="$user_s $sys_s" -v st="$(cat "$out/$tool-$run.steal")" 'BEGIN { split(c, cpu, " ")
+        printf "%-10s %4d %10d %9.2f %11.0f %8.1f %9.1f %7.2f %6.1f\n", t, r, n, s, n / s, b / s / 1e6, m / 1024,
+          cpu[1] + cpu[2], st }'
   done
 done | tee "$out/results.txt"
 bench_report replay-kcat "$out" accidents="$accidents" runs="$runs"

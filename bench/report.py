@@ -114,16 +114,18 @@ def encode(p, out):
 def replay_kcat(p, out):
     runs = [{"tool": r[0], "run": int(r[1]), "rows": int(r[2]), "seconds": float(r[3]),
              "rows_per_second": float(r[4]), "mb_per_second": float(r[5]), "rss_mb": float(r[6]),
-             "cpu_seconds": float(r[7]) if len(r) > 7 else None}
+             "cpu_seconds": float(r[7]) if len(r) > 7 else None,
+             "steal_percent": float(r[8]) if len(r) > 8 else None}
             for r in text_rows(os.path.join(out, "results.txt"), {"timecast", "kcat"})]
     for r in runs:
         r["cpu_us_per_row"] = r["cpu_seconds"] * 1e6 / r["rows"] if r["cpu_seconds"] and r["rows"] else None
     md = table(["run", "tool", "rows landed", "seconds", "rows/s", "MB/s", "peak RSS", "CPU (user+sys)",
-                "CPU per row"],
+                "CPU per row", "steal"],
                [[r["run"], r["tool"], num(r["rows"]), num(r["seconds"], 2), num(r["rows_per_second"]),
                  num(r["mb_per_second"], 1), f"{r['rss_mb']:,.0f} MB",
                  "-" if r["cpu_seconds"] is None else f"{r['cpu_seconds']:,.1f} s",
-                 "-" if r["cpu_us_per_row"] is None else f"{r['cpu_us_per_row']:.2f} µs"] for r in runs])
+                 "-" if r["cpu_us_per_row"] is None else f"{r['cpu_us_per_row']:.2f} µs",
+                 "-" if r["steal_percent"] is None else f"{r['steal_percent']:.1f}%"] for r in runs])
 
     def median(tool, key):
         return statistics.median(r[key] for r in runs if r["tool"] == tool)
@@ -150,33 +152,47 @@ def replay_kcat(p, out):
 
 
 def replay_paced(p, out):
+    def steal_of(name):
+        path = os.path.join(out, f"{name}.steal")
+        return f"{float(open(path).read()):.1f}%" if os.path.exists(path) else "-"
+
     s = read_json(os.path.join(out, "paced.json"))
     wall, rss_kb = read_time(os.path.join(out, "paced.time"))[:2]
     lat = s["lateness_ms"]
+    # The same run repeated (REPEATS): the targets are judged on the medians.
+    repeats = ["paced"] + sorted((f[:-5] for f in os.listdir(out)
+                                  if f.startswith("paced-") and f.endswith(".json")),
+                                 key=lambda n: int(n.split("-")[1]))
+    repeat_stats = [read_json(os.path.join(out, f"{n}.json")) for n in repeats]
+    p99 = statistics.median(r["lateness_ms"]["p99"] for r in repeat_stats)
+    worst = statistics.median(r["lateness_ms"]["max"] for r in repeat_stats)
+    of = f" (median of {len(repeats)} runs)" if len(repeats) > 1 else ""
     checks = [  # (measure, value, unit, target text, target)
-        ("lateness p99", lat["p99"], "ms", "≤ 1 ms", 1.0),
-        ("lateness max", lat["max"], "ms", "≤ 20 ms", 20.0),
+        ("lateness p99" + of, p99, "ms", "≤ 1 ms", 1.0),
+        ("lateness max" + of, worst, "ms", "≤ 20 ms", 20.0),
         ("first record after exec", s["first_send_ms"], "ms", "≤ 100 ms", 100.0),
         ("peak RSS", rss_kb / 1024, "MB", "≤ 256 MB", 256.0),
     ]
     rows = [["rows sent / delivered", f"{num(s['rows_sent'])} / {num(s['delivered'])}", ""],
-            ["lateness p50", f"{lat['p50']:.3f} ms", ""]]
+            ["CPU time stolen by the hypervisor during the run", steal_of("paced"), ""],
+            ["lateness p50 (first run)", f"{lat['p50']:.3f} ms", ""]]
     for measure, value, unit, target_text, target in checks:
         met = value <= target
         rows.append([measure, f"**{value:,.3g} {unit}**" if measure.startswith("lateness")
                      else f"{value:,.1f} {unit}", target_text + ("" if met else " (not met)")])
-        if measure == "lateness p99":
-            rows.append(["lateness p99.9", f"{lat['p999']:.3g} ms", ""])
+        if measure.startswith("lateness p99"):
+            rows.append(["lateness p99.9 (first run)", f"{lat['p999']:.3g} ms", ""])
     md = table(["measure", "result", "target"], rows)
     # The default (a wake-up shared by the rows due within 1 ms) against a
     # wake-up per row and against a SCHED_FIFO sender, same rate and
     # duration, one after the other.
-    variants = [("`--send-ahead 1ms` (default)", "paced", s)]
+    variants = [("`--send-ahead 1ms` (default)" + (f", run {i + 1}" if len(repeats) > 1 else ""), name, st)
+                for i, (name, st) in enumerate(zip(repeats, repeat_stats))]
     for label, name in (("`--send-ahead 0` (a wake-up per row)", "wake-per-row"),
                         ("`--rt-priority 10` (SCHED_FIFO sender)", "realtime")):
         if os.path.exists(os.path.join(out, f"{name}.json")):
             variants.append((label, name, read_json(os.path.join(out, f"{name}.json"))))
-    if len(variants) > 1:
+    if len(variants) > 1 or len(repeats) > 1:
         ab_rows = []
         for label, name, st in variants:
             t = read_time(os.path.join(out, f"{name}.time"))
@@ -185,8 +201,9 @@ def replay_paced(p, out):
             refused = st.get("scheduling_warning")
             ab_rows.append([label + (f" ({refused})" if refused else ""), f"{cpu:.2f} s",
                             f"{l['p50']:.3f} ms", f"{l['p99']:.3f} ms", f"{l['p999']:.3g} ms",
-                            f"{l['max']:.3g} ms"])
-        md += "\n\n" + table(["sender", "CPU (user+sys)", "lateness p50", "p99", "p99.9", "max"], ab_rows)
+                            f"{l['max']:.3g} ms", steal_of(name)])
+        md += "\n\n" + table(["sender", "CPU (user+sys)", "lateness p50", "p99", "p99.9", "max",
+                               "steal"], ab_rows)
     misses = [f"{m} {v:,.3g} {u} (target {t})" for m, v, u, t, lim in checks if v > lim]
     verdict = (f"With the defaults, {len(checks) - len(misses)} of {len(checks)} targets met"
                + (f"; missed: {', '.join(misses)}." if misses else ".")
