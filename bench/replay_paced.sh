@@ -25,6 +25,7 @@ paced_run() {
   local name=$1; shift
   local topic="paced-$RANDOM"
   create_topic "$brokers" "$topic" 1
+  fresh_page_cache "$data" >/dev/null
   run_measured "$out/$name" "$timecast" replay "$data" --rate 20000 --runtime "$duration" \
     -b "$brokers" -t "$topic" -q --stats-json "$out/$name.json" "$@"
 }

@@ -6,6 +6,8 @@
 # settings: enable.idempotence=true, acks=all, linger.ms=5, a 64 MB producer
 # queue (timecast's default); one partition each.
 # timecast additionally decodes Parquet and encodes JSON while it sends.
+# Before each run the page cache is dropped (as root) and the tool's input read
+# into it, so no run pays for an earlier one's writeback.
 #
 # Usage: bench/replay_vs_kcat.sh [--quick]   (env RUNS=5, ACCIDENTS=2845342)
 # Results: a table on stdout, $work/replay_vs_kcat/results.json and fragment.md.
@@ -35,6 +37,9 @@ for run in $(seq 1 "$runs"); do
   for tool in timecast kcat; do
     topic="$tool-$run-$RANDOM"
     create_topic "$brokers" "$topic" 1
+    input=$data
+    [[ $tool == kcat ]] && input=$lines
+    [[ $(fresh_page_cache "$input") == dropped ]] || note "cannot drop the page cache (not root): expect noisier runs"
     if [[ $tool == timecast ]]; then
       run_measured "$out/$tool-$run" "$timecast" replay "$data" --topspeed -b "$brokers" -t "$topic" -q \
         "${props[@]}" --stats-json "$out/$tool-$run.json"

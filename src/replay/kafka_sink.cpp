@@ -2,7 +2,9 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "clock/clock.h"
 #include "kafka/admin.h"
@@ -16,7 +18,9 @@ arrow::Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const KafkaSinkOptions
   std::unique_ptr<KafkaSink> sink(new KafkaSink());
   sink->topic_name_ = options.topic;
   ARROW_ASSIGN_OR_RAISE(
-      sink->producer_, kafka::Producer::Create(options.config, [](const rd_kafka_message_t& report) {
+      sink->producer_,
+      kafka::Producer::Create(options.config, [self = sink.get()](const rd_kafka_message_t& report) {
+        self->unreported_bytes_ -= static_cast<int64_t>(report.len);
         auto* flight = static_cast<Flight*>(report._private);
         --flight->pending;
         if (report.err != RD_KAFKA_RESP_ERR_NO_ERROR) ++flight->failed;
@@ -60,7 +64,34 @@ arrow::Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const KafkaSinkOptions
     }
   }
   ARROW_ASSIGN_OR_RAISE(sink->topic_, sink->producer_->Topic(options.topic));
+  sink->window_bytes_ = InFlightWindowBytes(options.config, sink->partitions_);
   return sink;
+}
+
+// librdkafka 2.0.2's idempotent producer keeps one produce request in flight
+// per partition (it holds the messages in flight, not the requests, against
+// its limit of 5), and while that request is out with a full batch queued
+// behind it, its broker thread polls its socket with a zero timeout: a busy
+// loop that takes a core from the broker on a shared machine. Keeping less
+// than two batches per partition handed over and unreported means the batch
+// behind the one in flight is never full, so the thread sleeps; the records
+// that top it up when the reports come in fill it and wake the thread at once.
+// Without idempotence requests are pipelined and nothing is held back.
+int64_t InFlightWindowBytes(const kafka::Config& config, int partitions) {
+  const bool transactional = config.Get("transactional.id").has_value();
+  if (config.Get("enable.idempotence").value_or("false") != "true" && !transactional) return 0;
+  int64_t batch_bytes = 1'000'000;  // librdkafka's batch.size default
+  if (auto configured = config.Get("batch.size")) {
+    batch_bytes = std::strtoll(configured->c_str(), nullptr, 10);
+  }
+  if (batch_bytes <= 0) return 0;
+  return batch_bytes * 19 / 10 * std::max(partitions, 1);
+}
+
+bool KafkaSink::WaitForRoom(std::chrono::milliseconds timeout) {
+  if (window_bytes_ == 0 || unreported_bytes_ < window_bytes_) return true;
+  producer_->Poll(timeout);
+  return unreported_bytes_ < window_bytes_;
 }
 
 arrow::Status KafkaSink::Send(const OutRecord& record, Flight* flight) {
@@ -72,7 +103,9 @@ arrow::Status KafkaSink::Send(const OutRecord& record, Flight* flight) {
   message.timestamp_ms = record.timestamp_ms;
   message.opaque = flight;
   message.copy_value = !record.value_is_stable;
-  return producer_->Produce(message);
+  ARROW_RETURN_NOT_OK(producer_->Produce(message));
+  unreported_bytes_ += static_cast<int64_t>(record.value.size());
+  return arrow::Status::OK();
 }
 
 arrow::Status KafkaSink::Flush(std::chrono::milliseconds timeout) {

@@ -26,6 +26,12 @@ struct KafkaSinkOptions {
   std::optional<int64_t> earliest_timestamp_ms;
 };
 
+// How many value bytes the sink lets librdkafka hold unreported before it
+// waits (KafkaSink::WaitForRoom says why): just under two batches
+// (batch.size) per partition for an idempotent or transactional producer, 0
+// (no limit) otherwise.
+int64_t InFlightWindowBytes(const kafka::Config& config, int partitions);
+
 class KafkaSink final : public RecordSink {
  public:
   // Connects (bounded by connect_timeout, naming the brokers on failure),
@@ -34,6 +40,7 @@ class KafkaSink final : public RecordSink {
 
   arrow::Status Send(const OutRecord& record, Flight* flight) override;
   void Poll() override { producer_->Poll(); }
+  bool WaitForRoom(std::chrono::milliseconds timeout) override;
   arrow::Status Flush(std::chrono::milliseconds timeout) override;
   SinkCounts counts() const override;
   std::string Describe() const override;
@@ -46,6 +53,9 @@ class KafkaSink final : public RecordSink {
   rd_kafka_topic_t* topic_ = nullptr;
   std::string topic_name_;
   int partitions_ = 0;
+  // Value bytes handed to librdkafka and not yet reported; see WaitForRoom.
+  int64_t unreported_bytes_ = 0;
+  int64_t window_bytes_ = 0;  // 0: no limit
 };
 
 }  // namespace timecast::replay

@@ -292,12 +292,12 @@ class Sender {
       Stop(arrow::Status::OK(), "runtime reached");
       return false;
     }
-    if (!ctx_.schedule->paced()) return !CheckStop();
+    if (!ctx_.schedule->paced()) return WaitForRoom();
     const Nanos deadline = start_ + due;
     for (;;) {
       if (CheckStop()) return false;
       const Nanos now = ctx_.clock->Now();
-      if (now + plan_.send_ahead >= deadline) return true;
+      if (now + plan_.send_ahead >= deadline) return WaitForRoom();
       const Nanos remaining = deadline - now;
       if (remaining > std::chrono::milliseconds(2)) {
         ctx_.sink->Poll();
@@ -309,6 +309,15 @@ class Sender {
       } else {
         ctx_.clock->SleepUntil(deadline);
       }
+    }
+  }
+
+  // Waits while the sink has no room (RecordSink::WaitForRoom); false when
+  // the replay must stop first.
+  bool WaitForRoom() {
+    for (;;) {
+      if (CheckStop()) return false;
+      if (ctx_.sink->WaitForRoom(std::chrono::milliseconds(10))) return true;
     }
   }
 

@@ -58,6 +58,11 @@ class RecordSink {
   virtual arrow::Status Send(const OutRecord& record, Flight* flight) = 0;
   // Serves pending delivery reports without blocking.
   virtual void Poll() = 0;
+  // True when the sink takes another record without making its producer
+  // spin; otherwise serves delivery reports for up to `timeout` and says
+  // whether there is room now. The sender waits here between records, so a
+  // stop request still gets through.
+  virtual bool WaitForRoom(std::chrono::milliseconds /*timeout*/) { return true; }
   // Waits up to `timeout` for every record to be delivered; fails with an
   // undelivered-class error (exit 5) when any was not.
   virtual arrow::Status Flush(std::chrono::milliseconds timeout) = 0;

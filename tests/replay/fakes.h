@@ -6,6 +6,7 @@
 #include <arrow/json/from_string.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <string>
@@ -91,6 +92,7 @@ class MemorySink final : public RecordSink {
     const bool fail = fail_messages.count(records.size()) > 0;
     records.push_back(std::move(sent));
     pending_.push_back({flight, fail});
+    max_pending = std::max(max_pending, pending_.size());
     if (send_cost.count() > 0 && clock_ != nullptr) {
       if (auto* fake = dynamic_cast<clock::FakeClock*>(clock_)) fake->Advance(send_cost);
     }
@@ -98,6 +100,14 @@ class MemorySink final : public RecordSink {
     return arrow::Status::OK();
   }
   void Poll() override { Deliver(); }
+  // With `room` set, at most that many records are taken unreported; a wait
+  // for room delivers what is pending (unless deliveries are held).
+  bool WaitForRoom(std::chrono::milliseconds) override {
+    if (!room || pending_.size() < *room) return true;
+    ++room_waits;
+    Deliver();
+    return pending_.size() < *room;
+  }
   arrow::Status Flush(std::chrono::milliseconds) override {
     if (hold_deliveries) return util::UndeliveredError("{} still queued", pending_.size());
     Deliver();
@@ -112,6 +122,9 @@ class MemorySink final : public RecordSink {
   bool hold_deliveries = false;    // never report (a broker that went away)
   util::Nanos send_cost{0};        // fake time each Send takes
   std::function<void(size_t)> on_send;
+  std::optional<size_t> room;  // see WaitForRoom
+  int room_waits = 0;
+  size_t max_pending = 0;  // the most records ever unreported at once
 
  private:
   void Deliver() {

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include "replay/fakes.h"
+#include "replay/kafka_sink.h"
 
 namespace timecast::replay {
 namespace {
@@ -389,6 +390,46 @@ TEST(Replay, NothingDeliveredWhenTheBrokerNeverAnswers) {
   const ReplaySummary summary = h.Run();
   EXPECT_EQ(util::ExitCodeOf(summary.status), util::ExitCode::kUndelivered);
   EXPECT_FALSE(summary.delivered_through_time.has_value());
+}
+
+TEST(Replay, TopSpeedWaitsForRoomInTheSinkAndLosesNothing) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.sink.room = 2;
+  h.Add("[0, 1, 2]", "[1, 2, 3]", R"(["a", "b", "c"])");
+  h.Add("[3, 4]", "[4, 5]", R"(["d", "e"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(h.sink.max_pending, 2u);
+  EXPECT_GT(h.sink.room_waits, 0);
+  EXPECT_EQ(summary.delivery.delivered, 5u);
+}
+
+TEST(Replay, StopRequestEndsAWaitForRoom) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.sink.room = 1;
+  h.sink.hold_deliveries = true;  // the broker went away: room never comes
+  h.stop = [&] { return h.sink.room_waits >= 3; };
+  h.Add("[0, 1, 2]", "[1, 2, 3]", R"(["a", "b", "c"])");
+  const ReplaySummary summary = h.Run();
+  EXPECT_EQ(util::ExitCodeOf(summary.status), util::ExitCode::kInterrupted);
+  EXPECT_EQ(summary.rows_sent, 1u);
+  EXPECT_EQ(h.sink.room_waits, 3);
+}
+
+TEST(InFlightWindow, JustUnderTwoBatchesPerPartitionForIdempotentProducers) {
+  kafka::Config config;
+  config.Set("enable.idempotence", "true");
+  EXPECT_EQ(InFlightWindowBytes(config, 1), 1'900'000);
+  EXPECT_EQ(InFlightWindowBytes(config, 3), 5'700'000);
+  config.Set("batch.size", "100000");
+  EXPECT_EQ(InFlightWindowBytes(config, 2), 380'000);
+  config.Set("enable.idempotence", "false");  // requests are pipelined: no limit
+  EXPECT_EQ(InFlightWindowBytes(config, 2), 0);
+  config.Set("transactional.id", "t");  // implies idempotence
+  EXPECT_EQ(InFlightWindowBytes(config, 2), 380'000);
 }
 
 TEST(Replay, NullTimeFailsNamingThePositionAfterSendingEarlierRows) {
