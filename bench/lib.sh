@@ -75,7 +75,6 @@ create_topic() {
     --config retention.ms=-1 >/dev/null
 }
 
-# The number of records in a single-partition topic (its end offset).
 # fresh_page_cache FILE... — writes dirty pages back, drops the page cache
 # (when allowed: root) and reads FILEs into it. A broker run writes GBs; with
 # an earlier run's pages still being written back, the same run measured up
@@ -97,6 +96,7 @@ delete_topic() {
     --bootstrap-server "$1" --delete --topic "$2" >/dev/null
 }
 
+# The number of records in a single-partition topic (its end offset).
 topic_count() {
   local last
   last=$(kcat -b "$1" -C -t "$2" -p 0 -o -1 -c 1 -e -q -f '%o\n' 2>/dev/null || true)

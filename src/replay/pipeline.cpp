@@ -297,7 +297,7 @@ class Sender {
     for (;;) {
       if (CheckStop()) return false;
       const Nanos now = ctx_.clock->Now();
-      if (now + plan_.send_ahead >= deadline) return WaitForRoom();
+      if (now + plan_.send_ahead >= deadline) return true;  // never held for room: see RecordSink
       const Nanos remaining = deadline - now;
       if (remaining > std::chrono::milliseconds(2)) {
         ctx_.sink->Poll();
@@ -312,8 +312,8 @@ class Sender {
     }
   }
 
-  // Waits while the sink has no room (RecordSink::WaitForRoom); false when
-  // the replay must stop first.
+  // At top speed: waits while the sink has no room (RecordSink::WaitForRoom);
+  // false when the replay must stop first.
   bool WaitForRoom() {
     for (;;) {
       if (CheckStop()) return false;

@@ -60,8 +60,10 @@ class RecordSink {
   virtual void Poll() = 0;
   // True when the sink takes another record without making its producer
   // spin; otherwise serves delivery reports for up to `timeout` and says
-  // whether there is room now. The sender waits here between records, so a
-  // stop request still gets through.
+  // whether there is room now. The sender waits here between records at top
+  // speed, so a stop request still gets through. A paced replay never waits
+  // here: its schedule already bounds how fast it sends, and a broker's pause
+  // must not make rows late (the producer's queue limit still holds).
   virtual bool WaitForRoom(std::chrono::milliseconds /*timeout*/) { return true; }
   // Waits up to `timeout` for every record to be delivered; fails with an
   // undelivered-class error (exit 5) when any was not.

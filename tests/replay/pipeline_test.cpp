@@ -406,6 +406,21 @@ TEST(Replay, TopSpeedWaitsForRoomInTheSinkAndLosesNothing) {
   EXPECT_EQ(summary.delivery.delivered, 5u);
 }
 
+// The window is for top speed: a paced row goes when it is due, even while
+// the broker has not reported the rows before it.
+TEST(Replay, PacedRowsAreNeverHeldBackForRoomInTheSink) {
+  Harness h;
+  h.pace.speed = 1;
+  h.sink.room = 1;
+  h.Add("[0, 0.0005, 0.001]", "[1, 2, 3]", R"(["a", "b", "c"])");
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(h.sink.room_waits, 0);
+  EXPECT_EQ(h.sink.max_pending, 3u);
+  EXPECT_EQ(summary.lateness.max(), util::Nanos(0));
+}
+
 TEST(Replay, StopRequestEndsAWaitForRoom) {
   Harness h;
   h.pace.mode = clock::PaceMode::kTopSpeed;
