@@ -17,6 +17,10 @@ bench_load=$(cut -d' ' -f1 /proc/loadavg)
 # shared host it stalls every thread here, whatever its priority, so each
 # result says how much of it there was.
 cpu_ticks() { awk '/^cpu / { print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+# steal_since TICKS — the percentage of CPU time stolen since that cpu_ticks.
+steal_since() {
+  echo "$1 $(cpu_ticks)" | awk '{ printf "%.1f\n", ($4 > $2) ? 100 * ($3 - $1) / ($4 - $2) : 0 }'
+}
 bench_ticks_at_start=$(cpu_ticks)
 bench_quick=0
 [[ "${1:-}" == --quick ]] && bench_quick=1  # (the sourcing script's own arguments)
@@ -67,12 +71,16 @@ gc_pauses() {
          END { printf "%d %.1f %.1f\n", n, max, total }'
 }
 
+# topic_command ARGS... — Kafka's kafka-topics tool (TopicCommand), quiet.
+topic_command() {
+  java -Dlog4j.configuration="file:$root/tools/kafka/tools-log4j.properties" \
+    -cp "$("$root/scripts/kafka-fetch")/*" org.apache.kafka.tools.TopicCommand "$@" >/dev/null
+}
+
 # create_topic BROKERS TOPIC PARTITIONS — with retention.ms=-1 (2016 timestamps).
 create_topic() {
-  java -Dlog4j.configuration="file:$root/tools/kafka/tools-log4j.properties" \
-    -cp "$("$root/scripts/kafka-fetch")/*" org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "$1" --create --topic "$2" --partitions "$3" --replication-factor 1 \
-    --config retention.ms=-1 >/dev/null
+  topic_command --bootstrap-server "$1" --create --topic "$2" --partitions "$3" \
+    --replication-factor 1 --config retention.ms=-1
 }
 
 # fresh_page_cache FILE... — writes dirty pages back, drops the page cache
@@ -90,11 +98,7 @@ fresh_page_cache() {
 }
 
 # delete_topic BROKERS TOPIC — frees the broker's disk between runs of GBs each.
-delete_topic() {
-  java -Dlog4j.configuration="file:$root/tools/kafka/tools-log4j.properties" \
-    -cp "$("$root/scripts/kafka-fetch")/*" org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "$1" --delete --topic "$2" >/dev/null
-}
+delete_topic() { topic_command --bootstrap-server "$1" --delete --topic "$2"; }
 
 # The number of records in a single-partition topic (its end offset).
 topic_count() {
@@ -113,8 +117,7 @@ run_measured() {
   local before
   before=$(cpu_ticks)
   /usr/bin/time -f '%e %M %U %S' -o "$prefix.time" "$@" 2>"$prefix.err" >/dev/null
-  echo "$before $(cpu_ticks)" |
-    awk '{ printf "%.1f\n", ($4 > $2) ? 100 * ($3 - $1) / ($4 - $2) : 0 }' >"$prefix.steal"
+  steal_since "$before" >"$prefix.steal"
 }
 
 # run_stdout PREFIX CMD... — run_measured, keeping the command's stdout in PREFIX.out.
@@ -131,8 +134,7 @@ run_stdout() {
 bench_report() {
   local name=$1 dir=$2; shift 2
   local steal
-  steal=$(echo "$bench_ticks_at_start $(cpu_ticks)" |
-    awk '{ printf "%.1f", ($4 > $2) ? 100 * ($3 - $1) / ($4 - $2) : 0 }')
+  steal=$(steal_since "$bench_ticks_at_start")
   python3 "$root/bench/report.py" fragment "$name" "$dir" started="$bench_started" \
     load="$bench_load" steal="$steal" quick="$bench_quick" "$@"
 }

@@ -90,10 +90,8 @@ bench_broker
 
 # Like lib.sh's create_topic, with the broker's append time as record timestamp.
 create_lat_topic() {
-  java -Dlog4j.configuration="file:$root/tools/kafka/tools-log4j.properties" \
-    -cp "$("$root/scripts/kafka-fetch")/*" org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "$brokers" --create --topic "$1" --partitions 1 --replication-factor 1 \
-    --config retention.ms=-1 --config message.timestamp.type=LogAppendTime >/dev/null
+  topic_command --bootstrap-server "$brokers" --create --topic "$1" --partitions 1 \
+    --replication-factor 1 --config retention.ms=-1 --config message.timestamp.type=LogAppendTime
 }
 
 # count TOPIC DUE SERIES — reads the topic back and counts its rows

@@ -192,7 +192,7 @@ def replay_paced(p, out):
                         ("`--rt-priority 10` (SCHED_FIFO sender)", "realtime")):
         if os.path.exists(os.path.join(out, f"{name}.json")):
             variants.append((label, name, read_json(os.path.join(out, f"{name}.json"))))
-    if len(variants) > 1 or len(repeats) > 1:
+    if len(variants) > 1:
         ab_rows = []
         for label, name, st in variants:
             t = read_time(os.path.join(out, f"{name}.time"))

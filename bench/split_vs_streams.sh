@@ -100,11 +100,6 @@ end_offsets() { # BROKERS TOPIC PARTITIONS
 committed() { # BROKERS TOPIC
   kcat -b "$1" -C -t "$2" -e -q -X isolation.level=read_committed -f 'x\n' | wc -l
 }
-delete_topic() { # BROKERS TOPIC
-  java -Dlog4j.configuration="file:$root/tools/kafka/tools-log4j.properties" \
-    -cp "$("$root/scripts/kafka-fetch")/*" org.apache.kafka.tools.TopicCommand \
-    --bootstrap-server "$1" --delete --topic "$2" >/dev/null
-}
 
 # --- fill the input once --------------------------------------------------------
 in="accidents-$RANDOM$RANDOM"
