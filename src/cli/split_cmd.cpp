@@ -63,6 +63,7 @@ std::string StatusLine(const split::SplitStats& s) {
   if (s.commit_time.count() > 0) {
     line += fmt::format("  commit p99 {}", util::FormatDuration(s.commit_time.Percentile(0.99)));
   }
+  if (!s.idle_but_waiting.empty()) line += "  idle, waiting: " + s.idle_but_waiting;
   return line;
 }
 
@@ -140,7 +141,10 @@ CommandAction AddSplitCommand(CLI::App& app) {
   app.add_option("--guarantee", o->guarantee, "exactly-once or at-least-once")->capture_default_str();
   app.add_option("--commit-interval", o->commit_interval, "How often a transaction commits")
       ->capture_default_str();
-  app.add_option("--until-idle", o->until_idle, "Exit once the input has been quiet this long");
+  app.add_option(
+      "--until-idle", o->until_idle,
+      "Exit once this instance has read its partitions to the end, no input came for this "
+      "long and the group has settled (no rebalance under way, every partition owned)");
   app.add_option("--brokers,-b", o->brokers, "Kafka bootstrap servers")->capture_default_str();
   app.add_option("-X", o->properties, "librdkafka property key=value, for both clients (repeatable)")
       ->allow_extra_args(false);

@@ -158,4 +158,38 @@ arrow::Result<std::map<std::string, std::string>> DescribeTopicConfigs(
   return configs;
 }
 
+arrow::Result<GroupDescription> DescribeGroup(rd_kafka_t* handle, const std::string& group,
+                                              std::chrono::milliseconds timeout) {
+  ARROW_ASSIGN_OR_RAISE(
+      auto event, RunAdmin(handle, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout,
+                           [&](rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+                             const char* groups[] = {group.c_str()};
+                             rd_kafka_DescribeConsumerGroups(handle, groups, 1, options, queue);
+                           }));
+  size_t count = 0;
+  const rd_kafka_ConsumerGroupDescription_t** groups =
+      rd_kafka_DescribeConsumerGroups_result_groups(
+          rd_kafka_event_DescribeConsumerGroups_result(event.get()), &count);
+  if (count != 1) return util::KafkaError("describing group '{}': {} answers", group, count);
+  GroupDescription description;
+  if (const rd_kafka_error_t* error = rd_kafka_ConsumerGroupDescription_error(groups[0])) {
+    description.error = rd_kafka_error_code(error);
+    description.error_message = rd_kafka_error_string(error);
+    return description;
+  }
+  description.state = rd_kafka_ConsumerGroupDescription_state(groups[0]);
+  for (size_t m = 0; m < rd_kafka_ConsumerGroupDescription_member_count(groups[0]); ++m) {
+    const rd_kafka_MemberDescription_t* member =
+        rd_kafka_ConsumerGroupDescription_member(groups[0], m);
+    GroupDescription::Member& out = description.members.emplace_back();
+    out.member_id = rd_kafka_MemberDescription_consumer_id(member);
+    const rd_kafka_topic_partition_list_t* partitions =
+        rd_kafka_MemberAssignment_partitions(rd_kafka_MemberDescription_assignment(member));
+    for (int p = 0; partitions && p < partitions->cnt; ++p) {
+      out.assignment.emplace(partitions->elems[p].topic, partitions->elems[p].partition);
+    }
+  }
+  return description;
+}
+
 }  // namespace timecast::kafka

@@ -8,7 +8,10 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace timecast::kafka {
 
@@ -41,5 +44,24 @@ arrow::Status CreateTopic(rd_kafka_t* handle, const TopicSpec& spec,
 // The topic's effective configs (DescribeConfigs), e.g. "retention.ms".
 arrow::Result<std::map<std::string, std::string>> DescribeTopicConfigs(
     rd_kafka_t* handle, const std::string& topic, std::chrono::milliseconds timeout);
+
+// A consumer group as its coordinator sees it (DescribeConsumerGroups).
+struct GroupDescription {
+  // Set when the coordinator answered for the group with an error (e.g.
+  // RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED); the rest is then empty.
+  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string error_message;
+  rd_kafka_consumer_group_state_t state = RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
+  struct Member {
+    std::string member_id;
+    std::set<std::pair<std::string, int32_t>> assignment;  // (topic, partition)
+  };
+  std::vector<Member> members;
+};
+
+// Describes `group`; a failed request (timeout, no coordinator) is an error,
+// the coordinator's answer for the group is in GroupDescription::error.
+arrow::Result<GroupDescription> DescribeGroup(rd_kafka_t* handle, const std::string& group,
+                                              std::chrono::milliseconds timeout);
 
 }  // namespace timecast::kafka

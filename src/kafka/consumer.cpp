@@ -95,6 +95,13 @@ arrow::Status Consumer::RewindToCommitted(std::chrono::milliseconds timeout) {
   return arrow::Status::OK();
 }
 
+std::string Consumer::MemberId() const {
+  char* id = rd_kafka_memberid(handle_.get());
+  std::string member_id = id ? id : "";
+  if (id) rd_kafka_mem_free(handle_.get(), id);
+  return member_id;
+}
+
 arrow::Status Consumer::Commit(const rd_kafka_topic_partition_list_t* offsets) {
   if (auto err = rd_kafka_commit(handle_.get(), offsets, /*async=*/0)) {
     if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return arrow::Status::OK();

@@ -51,6 +51,8 @@ class Consumer {
   arrow::Status RewindToCommitted(std::chrono::milliseconds timeout);
   // Commits `offsets` synchronously (at-least-once mode).
   arrow::Status Commit(const rd_kafka_topic_partition_list_t* offsets);
+  // This member's id in its group; empty until it has joined.
+  std::string MemberId() const;
   bool AssignmentLost() const { return rd_kafka_assignment_lost(handle_.get()) != 0; }
   arrow::Status IncrementalAssign(const rd_kafka_topic_partition_list_t* partitions);
   arrow::Status IncrementalUnassign(const rd_kafka_topic_partition_list_t* partitions);

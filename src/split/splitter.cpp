@@ -8,6 +8,7 @@
 #include "kafka/admin.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
+#include "split/idle.h"
 #include "util/status.h"
 
 namespace timecast::split {
@@ -25,7 +26,10 @@ using kafka::TxnError;
 
 class Splitter {
  public:
-  Splitter(const SplitOptions& options, SplitStats& stats) : o_(options), stats_(stats) {}
+  Splitter(const SplitOptions& options, SplitStats& stats)
+      : o_(options),
+        stats_(stats),
+        idle_(options.until_idle.value_or(util::Nanos(0)), Clock::now()) {}
 
   arrow::Status Start() {
     ARROW_ASSIGN_OR_RAISE(auto router, Router::Make(o_.routes));
@@ -41,6 +45,7 @@ class Splitter {
     ARROW_RETURN_NOT_OK(kafka::CheckReachable(producer_->handle(), brokers, o_.timeout));
     ARROW_ASSIGN_OR_RAISE(auto input_partitions,
                           kafka::FindTopic(producer_->handle(), o_.input_topic, o_.timeout));
+    input_partitions_ = input_partitions.value_or(0);
     std::vector<std::string> outputs;
     for (const auto& route : o_.routes) outputs.push_back(route.topic);
     if (o_.dead_letter) outputs.push_back(*o_.dead_letter);
@@ -75,6 +80,7 @@ class Splitter {
     consumer_config.Set("auto.offset.reset", "earliest");
     consumer_config.Set("isolation.level", "read_committed");
     consumer_config.Set("partition.assignment.strategy", "cooperative-sticky");
+    consumer_config.Set("enable.partition.eof", "true");  // for IdleTracker
     ARROW_ASSIGN_OR_RAISE(consumer_, kafka::Consumer::Create(consumer_config, [this](auto event, auto* partitions) {
                             OnRebalance(event, partitions);
                           }));
@@ -86,8 +92,8 @@ class Splitter {
   // The main loop; returns why it stopped (OK for a stop or idleness).
   arrow::Status Run(const std::function<bool()>& stop_requested, const SplitProgress& progress) {
     const auto start = Clock::now();
-    auto last_input = start;
     auto next_progress = start + std::chrono::seconds(1);
+    auto next_group_check = start;
     std::optional<Clock::time_point> first_record;
     for (;;) {
       if (stop_requested()) {
@@ -101,10 +107,13 @@ class Splitter {
       if (message) {
         if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
           ARROW_RETURN_NOT_OK(Process(*message));
-          last_input = now;
+          idle_.Input(message->partition, now);
+          stats_.idle_but_waiting.clear();
           if (!first_record) first_record = now;
           stats_.active = std::chrono::duration_cast<util::Nanos>(now - *first_record);
-        } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        } else if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          idle_.ReachedEnd(message->partition);
+        } else {
           if (message->err == RD_KAFKA_RESP_ERR__FATAL || message->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
             return util::KafkaError("consuming '{}': {}", o_.input_topic,
                                     rd_kafka_message_errstr(message.get()));
@@ -115,9 +124,14 @@ class Splitter {
       if (pending_.records_in > 0 && now - transaction_start_ >= o_.commit_interval) {
         ARROW_RETURN_NOT_OK(CommitAndContinue());
       }
-      if (o_.until_idle && now - last_input >= *o_.until_idle && pending_.records_in == 0) {
-        stats_.stop_reason = "input idle";
-        break;
+      if (o_.until_idle && pending_.records_in == 0 && idle_.Quiet(now) &&
+          now >= next_group_check) {
+        // One DescribeConsumerGroups round trip per check, only while quiet.
+        next_group_check = now + std::chrono::milliseconds(500);
+        if (GroupSettled()) {
+          stats_.stop_reason = "input idle";
+          break;
+        }
       }
       if (progress && now >= next_progress) {
         next_progress = now + std::chrono::seconds(1);
@@ -169,6 +183,40 @@ class Splitter {
   arrow::Status Fatal(const kafka::TxnResult& result) {
     if (!result) return arrow::Status::OK();
     return util::KafkaError("{}", result->message);
+  }
+
+  // Whether the group has settled (WhyGroupIsUnsettled). Until the
+  // coordinator can be asked it has not; a coordinator that refuses to
+  // describe the group leaves only this instance's own idleness to go by.
+  bool GroupSettled() {
+    auto group = kafka::DescribeGroup(
+        consumer_->handle(), o_.group,
+        std::min<std::chrono::milliseconds>(o_.timeout, std::chrono::seconds(5)));
+    if (group.ok() && group->error == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+      WarnOnce(warned_not_allowed_,
+               fmt::format(
+                   "not allowed to describe group '{}' ({}); --until-idle goes by this instance's "
+                   "own input only, so a rebalance under way can leave partitions unread",
+                   o_.group, group->error_message));
+      return true;
+    }
+    if (!group.ok()) {
+      WarnOnce(warned_cannot_describe_,
+               fmt::format("cannot describe group '{}' ({}); --until-idle waits until it can",
+                           o_.group, group.status().message()));
+      stats_.idle_but_waiting = "cannot describe the group";
+      return false;
+    }
+    stats_.idle_but_waiting = WhyGroupIsUnsettled(*group, consumer_->MemberId(), o_.input_topic,
+                                                  input_partitions_, idle_.assignment())
+                                  .value_or("");
+    return stats_.idle_but_waiting.empty();
+  }
+
+  static void WarnOnce(bool& warned, const std::string& warning) {
+    if (warned) return;
+    warned = true;
+    fmt::print(stderr, "timecast: warning: split: {}\n", warning);
   }
 
   arrow::Status Begin() {
@@ -273,6 +321,7 @@ class Splitter {
     pending_ = {};
     ++stats_.transactions_aborted;
     ARROW_RETURN_NOT_OK(consumer_->RewindToCommitted(o_.timeout));
+    idle_.Rewound(Clock::now());
     if (begin_next) ARROW_RETURN_NOT_OK(Begin());
     return arrow::Status::OK();
   }
@@ -301,9 +350,12 @@ class Splitter {
 
   void OnRebalance(rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions) {
     arrow::Status status;
+    const auto now = Clock::now();
     if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       status = consumer_->IncrementalAssign(partitions);
+      for (int i = 0; i < partitions->cnt; ++i) idle_.Assigned(partitions->elems[i].partition, now);
     } else {
+      for (int i = 0; i < partitions->cnt; ++i) idle_.Revoked(partitions->elems[i].partition, now);
       // Finish the work on the partitions we are losing before someone else
       // takes them; if they are already lost, our transaction must not commit.
       if (exactly_once() && consumer_->AssignmentLost()) {
@@ -358,6 +410,10 @@ class Splitter {
   bool transaction_open_ = false;
   Clock::time_point transaction_start_;
   arrow::Status rebalance_error_;
+  IdleTracker idle_;
+  int input_partitions_ = 0;
+  bool warned_not_allowed_ = false;
+  bool warned_cannot_describe_ = false;
 };
 
 }  // namespace

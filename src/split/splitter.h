@@ -34,7 +34,9 @@ struct SplitOptions {
   std::string group = "timecast-split";
   Guarantee guarantee = Guarantee::kExactlyOnce;
   util::Nanos commit_interval = std::chrono::milliseconds(100);
-  std::optional<util::Nanos> until_idle;  // stop once the input was quiet this long
+  // Stop once every assigned partition is read to its end, no input or
+  // assignment change came for this long and the group has settled (split/idle.h).
+  std::optional<util::Nanos> until_idle;
   kafka::Config consumer_config;          // bootstrap.servers, user properties
   kafka::Config producer_config;
   std::string transactional_id;
@@ -63,6 +65,9 @@ struct SplitStats {
   // read_committed consumers see them.
   util::Histogram commit_time;
   util::Nanos wall{0};
+  // Why --until-idle has not stopped this quiet instance yet (the group has
+  // not settled), or empty.
+  std::string idle_but_waiting;
 };
 
 using SplitProgress = std::function<void(const SplitStats&)>;

@@ -47,15 +47,16 @@ struct Topics {
     }
   }
 
-  std::vector<std::string> SplitArgs() const {
-    return {"split", "--from", in, "--route", "Event=Start:" + start, "--route", "Event=End:" + end,
-            "--group", group, "-b", Brokers(), "--until-idle", "3s", "-q"};
+  std::vector<std::string> SplitArgs(const std::string& until_idle = "3s") const {
+    return {"split",   "--from",           in,         "--route", "Event=Start:" + start,
+            "--route", "Event=End:" + end, "--group",  group,     "-b",
+            Brokers(), "--until-idle",     until_idle, "-q"};
   }
 };
 
-// `accidents` accidents as a sorted stream (Start at i, End at i + 0.5), replayed into `topic`.
-void ReplayAccidents(const std::string& topic, int accidents,
-                     const std::vector<std::string>& extra = {"--key", "ID"}) {
+// `accidents` accidents as a sorted stream (Start at i, End at i + 0.5) in a
+// Parquet file; returns its path.
+std::string WriteAccidents(int accidents) {
   const std::string path = testing::TempDir() + "/stream.parquet";
   arrow::DoubleBuilder times;
   arrow::Int32Builder ids;
@@ -74,7 +75,14 @@ void ReplayAccidents(const std::string& topic, int accidents,
   auto out = arrow::io::FileOutputStream::Open(path).ValueOrDie();
   EXPECT_TRUE(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), out, 10000).ok());
   EXPECT_TRUE(out->Close().ok());
-  std::vector<std::string> args = {"replay", path, "-b", Brokers(), "-t", topic, "--topspeed", "-q"};
+  return path;
+}
+
+// WriteAccidents' stream, replayed into `topic`.
+void ReplayAccidents(const std::string& topic, int accidents,
+                     const std::vector<std::string>& extra = {"--key", "ID"}) {
+  std::vector<std::string> args = {
+      "replay", WriteAccidents(accidents), "-b", Brokers(), "-t", topic, "--topspeed", "-q"};
   args.insert(args.end(), extra.begin(), extra.end());
   const auto result = RunTimecast(args);
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -222,17 +230,43 @@ TEST(SplitIntegration, TickArraysAreSplitIntoSingleRecords) {
   ExpectExactlyOnce(topics, 500);
 }
 
+// The second instance joins while the input is still being written. It must
+// not stop before the group has handed it its share: it used to stop once
+// --until-idle passed without input, even while partitions were on their way
+// to it, and the first instance, idle as well, stopped too and left them unread.
 TEST(SplitIntegration, TwoInstancesShareThePartitionsWithoutDuplicates) {
+  constexpr int kAccidents = 20000;
   Topics topics(4);
-  ReplayAccidents(topics.in, 20000);
-  testing::TimecastProcess first(topics.SplitArgs());
+  testing::TimecastProcess replay({"replay", WriteAccidents(kAccidents), "-b", Brokers(), "-t",
+                                   topics.in, "--key", "ID", "--rate", "4000",
+                                   "-q"});  // 10 s of input
+  WaitForOutput(topics.in);
+  const std::string stats[] = {testing::TempDir() + "/first.json",
+                               testing::TempDir() + "/second.json"};
+  auto args = [&](const std::string& stats_path) {
+    auto split = topics.SplitArgs("1s");
+    split.insert(split.end(), {"--stats-json", stats_path});
+    return split;
+  };
+  testing::TimecastProcess first(args(stats[0]));
   std::this_thread::sleep_for(milliseconds(300));
-  testing::TimecastProcess second(topics.SplitArgs());
+  testing::TimecastProcess second(args(stats[1]));
+  const auto replayed = replay.Wait();
+  ASSERT_EQ(replayed.exit_code, 0) << replayed.err;
   const auto a = first.Wait();
   const auto b = second.Wait();
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
-  ExpectExactlyOnce(topics, 20000);
+  ExpectExactlyOnce(topics, kAccidents);
+  simdjson::dom::parser parser;
+  uint64_t total = 0;
+  for (const auto& path : stats) {
+    simdjson::dom::element summary = parser.parse(ReadFile(path));
+    const uint64_t records_in = uint64_t(summary["records_in"]);
+    EXPECT_GT(records_in, 0u) << path << ": this instance never got its share";
+    total += records_in;
+  }
+  EXPECT_EQ(total, 2u * kAccidents) << "records were processed twice";
 }
 
 TEST(SplitIntegration, SigtermMidStreamThenARestartContinuesFromCommittedOffsets) {

@@ -1,0 +1,81 @@
+#include "split/idle.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+namespace timecast::split {
+
+void IdleTracker::Assigned(int32_t partition, Clock::time_point now) {
+  at_end_[partition] = false;
+  last_activity_ = now;
+}
+
+void IdleTracker::Revoked(int32_t partition, Clock::time_point now) {
+  at_end_.erase(partition);
+  last_activity_ = now;
+}
+
+void IdleTracker::Rewound(Clock::time_point now) {
+  for (auto& [partition, at_end] : at_end_) at_end = false;
+  last_activity_ = now;
+}
+
+void IdleTracker::Input(int32_t partition, Clock::time_point now) {
+  if (auto it = at_end_.find(partition); it != at_end_.end()) it->second = false;
+  last_activity_ = now;
+}
+
+void IdleTracker::ReachedEnd(int32_t partition) {
+  if (auto it = at_end_.find(partition); it != at_end_.end()) it->second = true;
+}
+
+bool IdleTracker::Quiet(Clock::time_point now) const {
+  return now - last_activity_ >= quiet_for_ &&
+         std::all_of(at_end_.begin(), at_end_.end(),
+                     [](const auto& entry) { return entry.second; });
+}
+
+std::set<int32_t> IdleTracker::assignment() const {
+  std::set<int32_t> partitions;
+  for (const auto& [partition, at_end] : at_end_) partitions.insert(partition);
+  return partitions;
+}
+
+std::optional<std::string> WhyGroupIsUnsettled(const kafka::GroupDescription& group,
+                                               const std::string& member_id,
+                                               const std::string& topic, int partitions,
+                                               const std::set<int32_t>& local) {
+  if (group.error != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return "the coordinator answered: " + group.error_message;
+  if (group.state != RD_KAFKA_CONSUMER_GROUP_STATE_STABLE) {
+    return fmt::format("the group is {}", rd_kafka_consumer_group_state_name(group.state));
+  }
+  if (member_id.empty()) return std::string("this instance has not joined the group yet");
+  std::set<int32_t> owned;
+  bool found = false;
+  for (const auto& member : group.members) {
+    std::set<int32_t> mine;
+    for (const auto& [member_topic, partition] : member.assignment) {
+      if (member_topic != topic) continue;
+      owned.insert(partition);
+      mine.insert(partition);
+    }
+    if (member.member_id == member_id) {
+      found = true;
+      if (mine != local) {
+        return fmt::format("the coordinator assigns this instance [{}] of '{}', but it holds [{}]",
+                           fmt::join(mine, ","), topic, fmt::join(local, ","));
+      }
+    }
+  }
+  if (!found) return std::string("this instance is not among the group's members yet");
+  for (int32_t partition = 0; partition < partitions; ++partition) {
+    if (!owned.count(partition))
+      return fmt::format("'{}' [{}] is assigned to no member", topic, partition);
+  }
+  return std::nullopt;
+}
+
+}  // namespace timecast::split
