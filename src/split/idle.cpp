@@ -78,4 +78,27 @@ std::optional<std::string> WhyGroupIsUnsettled(const kafka::GroupDescription& gr
   return std::nullopt;
 }
 
+GroupCheck CheckGroup(const arrow::Result<kafka::GroupDescription>& group,
+                      const std::string& group_id, const std::string& member_id,
+                      const std::string& topic, int partitions, const std::set<int32_t>& local) {
+  GroupCheck check;
+  if (!group.ok()) {
+    check.waiting_for = "cannot describe the group";
+    check.warning = fmt::format("cannot describe group '{}' ({}); --until-idle waits until it can",
+                                group_id, group.status().message());
+    return check;
+  }
+  if (group->error == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+    check.settled = true;
+    check.warning = fmt::format(
+        "not allowed to describe group '{}' ({}); --until-idle goes by this instance's own input "
+        "only, so a rebalance under way can leave partitions unread",
+        group_id, group->error_message);
+    return check;
+  }
+  check.waiting_for = WhyGroupIsUnsettled(*group, member_id, topic, partitions, local).value_or("");
+  check.settled = check.waiting_for.empty();
+  return check;
+}
+
 }  // namespace timecast::split

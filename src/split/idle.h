@@ -4,6 +4,8 @@
 // strand those partitions once the other members stopped too.
 #pragma once
 
+#include <arrow/result.h>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -50,5 +52,20 @@ std::optional<std::string> WhyGroupIsUnsettled(const kafka::GroupDescription& gr
                                                const std::string& member_id,
                                                const std::string& topic, int partitions,
                                                const std::set<int32_t>& local);
+
+// What --until-idle makes of one attempt to describe the group.
+struct GroupCheck {
+  bool settled = false;
+  std::string waiting_for;  // when not settled: why, for the progress line
+  std::string warning;      // for stderr, once per distinct text
+};
+
+// A settled group (WhyGroupIsUnsettled) lets the instance stop. A failed
+// request keeps it waiting until the coordinator can be asked; a coordinator
+// that refuses to describe the group (not authorized) leaves only this
+// instance's own idleness to go by.
+GroupCheck CheckGroup(const arrow::Result<kafka::GroupDescription>& group,
+                      const std::string& group_id, const std::string& member_id,
+                      const std::string& topic, int partitions, const std::set<int32_t>& local);
 
 }  // namespace timecast::split

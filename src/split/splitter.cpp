@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 #include "kafka/admin.h"
@@ -185,38 +186,18 @@ class Splitter {
     return util::KafkaError("{}", result->message);
   }
 
-  // Whether the group has settled (WhyGroupIsUnsettled). Until the
-  // coordinator can be asked it has not; a coordinator that refuses to
-  // describe the group leaves only this instance's own idleness to go by.
+  // Asks the coordinator whether the group has settled (CheckGroup).
   bool GroupSettled() {
-    auto group = kafka::DescribeGroup(
-        consumer_->handle(), o_.group,
-        std::min<std::chrono::milliseconds>(o_.timeout, std::chrono::seconds(5)));
-    if (group.ok() && group->error == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
-      WarnOnce(warned_not_allowed_,
-               fmt::format(
-                   "not allowed to describe group '{}' ({}); --until-idle goes by this instance's "
-                   "own input only, so a rebalance under way can leave partitions unread",
-                   o_.group, group->error_message));
-      return true;
+    const GroupCheck check = CheckGroup(
+        kafka::DescribeGroup(
+            consumer_->handle(), o_.group,
+            std::min<std::chrono::milliseconds>(o_.timeout, std::chrono::seconds(5))),
+        o_.group, consumer_->MemberId(), o_.input_topic, input_partitions_, idle_.assignment());
+    if (!check.warning.empty() && warned_.insert(check.warning).second) {
+      fmt::print(stderr, "timecast: warning: split: {}\n", check.warning);
     }
-    if (!group.ok()) {
-      WarnOnce(warned_cannot_describe_,
-               fmt::format("cannot describe group '{}' ({}); --until-idle waits until it can",
-                           o_.group, group.status().message()));
-      stats_.idle_but_waiting = "cannot describe the group";
-      return false;
-    }
-    stats_.idle_but_waiting = WhyGroupIsUnsettled(*group, consumer_->MemberId(), o_.input_topic,
-                                                  input_partitions_, idle_.assignment())
-                                  .value_or("");
-    return stats_.idle_but_waiting.empty();
-  }
-
-  static void WarnOnce(bool& warned, const std::string& warning) {
-    if (warned) return;
-    warned = true;
-    fmt::print(stderr, "timecast: warning: split: {}\n", warning);
+    stats_.idle_but_waiting = check.waiting_for;
+    return check.settled;
   }
 
   arrow::Status Begin() {
@@ -412,8 +393,7 @@ class Splitter {
   arrow::Status rebalance_error_;
   IdleTracker idle_;
   int input_partitions_ = 0;
-  bool warned_not_allowed_ = false;
-  bool warned_cannot_describe_ = false;
+  std::set<std::string> warned_;  // warnings already printed
 };
 
 }  // namespace

@@ -37,7 +37,7 @@ struct SplitOptions {
   // Stop once every assigned partition is read to its end, no input or
   // assignment change came for this long and the group has settled (split/idle.h).
   std::optional<util::Nanos> until_idle;
-  kafka::Config consumer_config;          // bootstrap.servers, user properties
+  kafka::Config consumer_config;  // bootstrap.servers, user properties
   kafka::Config producer_config;
   std::string transactional_id;
   // Create missing output topics with the input's partition count.

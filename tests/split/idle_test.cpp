@@ -108,5 +108,41 @@ TEST(WhyGroupIsUnsettled, ACoordinatorErrorIsNotSettled) {
   EXPECT_EQ(WhyGroupIsUnsettled(group, "me", "in", 4, {}), "the coordinator answered: loading");
 }
 
+TEST(CheckGroup, ASettledGroupLetsTheInstanceStopWithoutAWarning) {
+  const GroupCheck check = CheckGroup(StableGroup(), "g", "me", "in", 4, {0, 1});
+  EXPECT_TRUE(check.settled);
+  EXPECT_EQ(check.waiting_for, "");
+  EXPECT_EQ(check.warning, "");
+  const GroupCheck unsettled = CheckGroup(StableGroup(), "g", "me", "in", 4, {});
+  EXPECT_FALSE(unsettled.settled);
+  EXPECT_EQ(unsettled.waiting_for,
+            "the coordinator assigns this instance [0,1] of 'in', but it holds []");
+  EXPECT_EQ(unsettled.warning, "");
+}
+
+TEST(CheckGroup, AFailedRequestKeepsTheInstanceWaitingWithAWarning) {
+  const GroupCheck check = CheckGroup(
+      arrow::Status::IOError("admin request timed out after 5000 ms"), "g", "me", "in", 4, {});
+  EXPECT_FALSE(check.settled);
+  EXPECT_EQ(check.waiting_for, "cannot describe the group");
+  EXPECT_EQ(check.warning,
+            "cannot describe group 'g' (admin request timed out after 5000 ms); --until-idle waits "
+            "until it can");
+}
+
+TEST(CheckGroup, ACoordinatorThatRefusesToDescribeLeavesLocalIdlenessWithAWarning) {
+  kafka::GroupDescription refused;
+  refused.error = RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
+  refused.error_message = "Group authorization failed";
+  const GroupCheck check = CheckGroup(refused, "g", "me", "in", 4, {});
+  EXPECT_TRUE(check.settled);
+  EXPECT_NE(check.warning.find("not allowed to describe group 'g' (Group authorization failed)"),
+            std::string::npos)
+      << check.warning;
+  // Any other answer from the coordinator is waited out.
+  refused.error = RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+  EXPECT_FALSE(CheckGroup(refused, "g", "me", "in", 4, {}).settled);
+}
+
 }  // namespace
 }  // namespace timecast::split
