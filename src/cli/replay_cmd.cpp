@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
+#include <iterator>
+#include <type_traits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,10 +22,13 @@
 #include "dataset/events.h"
 #include "source/parquet_source.h"
 #include "source/sqlite_source.h"
+#include "replay/job.h"
 #include "util/duration.h"
 #include "util/output_file.h"
 #include "util/signals.h"
 #include "util/status.h"
+#include "util/text.h"
+#include "version.h"
 
 namespace timecast::cli {
 namespace {
@@ -69,9 +75,123 @@ struct ReplayOptions {
   std::string connect_timeout = "10s";
   std::string flush_timeout = "30s";
 
+  std::string guarantee = "at-least-once";
+  std::optional<std::string> job;
+  bool resume = false;
+  bool start_over = false;
+  std::string resume_clock = "keep";
+  std::string commit_interval = "100ms";
+  std::string checkpoint_topic = replay::kDefaultCheckpointTopic;
+
   std::optional<std::string> stats_json;
   bool quiet = false;
 };
+
+bool ExactlyOnce(const ReplayOptions& o) { return o.guarantee == "exactly-once"; }
+
+// Refuses combinations of the exactly-once options that cannot work, before
+// anything is opened.
+arrow::Status CheckGuaranteeOptions(const ReplayOptions& o) {
+  if (o.guarantee != "exactly-once" && o.guarantee != "at-least-once") {
+    return util::UsageError("--guarantee must be exactly-once or at-least-once, got '{}'",
+                            o.guarantee);
+  }
+  if (o.resume_clock != "keep" && o.resume_clock != "shift") {
+    return util::UsageError("--resume-clock must be keep or shift, got '{}'", o.resume_clock);
+  }
+  if (!ExactlyOnce(o)) {
+    if (o.job || o.resume || o.start_over) {
+      return util::UsageError(
+          "--job, --resume and --start-over name and continue an exactly-once replay: add "
+          "--guarantee exactly-once");
+    }
+    return arrow::Status::OK();
+  }
+  if (!o.job) {
+    return util::UsageError(
+        "--guarantee exactly-once needs --job NAME: the name its checkpoints and transactions "
+        "go by, so a later run can --resume it");
+  }
+  ARROW_RETURN_NOT_OK(replay::CheckJobName(*o.job));
+  if (o.resume && o.start_over) return util::UsageError("--resume and --start-over exclude each other");
+  if (o.sink != "kafka") {
+    return util::UsageError("--guarantee exactly-once needs the Kafka sink (its transactions), not '{}'",
+                            o.sink);
+  }
+  if (o.max_disorder) {
+    return util::UsageError(
+        "--max-disorder cannot be combined with --guarantee exactly-once: a checkpoint needs "
+        "the rows sent in input order");
+  }
+  return arrow::Status::OK();
+}
+
+// The options that shape what a replay sends (and so must not change when a
+// job resumes), as given.
+std::vector<replay::ShapeOption> ShapeOf(const ReplayOptions& o) {
+  auto join = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+    return out;
+  };
+  auto text = [](const auto& value) -> std::string {
+    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::optional<double>>) {
+      return value ? fmt::format("{}", *value) : "";
+    } else {
+      return value ? *value : "";
+    }
+  };
+  return {
+      {"input", o.input},
+      {"--topic", o.topic},
+      {"--time-column", o.time_column},
+      {"--time-unit", text(o.time_unit)},
+      {"--columns", join(o.columns)},
+      {"--start-column", text(o.start_column)},
+      {"--end-column", text(o.end_column)},
+      {"--stream-runtime", o.start_column ? o.stream_runtime : ""},
+      {"--speed", text(o.speed)},
+      {"--fit", text(o.fit)},
+      {"--topspeed", o.topspeed ? "yes" : ""},
+      {"--rate", text(o.rate)},
+      {"--from", text(o.from)},
+      {"--until", text(o.until)},
+      {"--runtime", text(o.runtime)},
+      {"--max-gap", text(o.max_gap)},
+      {"--loop", std::to_string(o.loop)},
+      {"--when-late", o.when_late},
+      {"--format", o.format},
+      {"--tick", o.format == "tick-array" ? o.tick : ""},
+      {"--key", text(o.key)},
+      {"--header", join(o.headers)},
+      {"--timestamp", o.timestamp},
+      {"--trace-headers", o.trace_headers ? "yes" : ""},
+  };
+}
+
+// This process's command line, quoted for a POSIX shell, with --resume in
+// place of --start-over: what continues the job after a stop.
+std::string ResumeCommand() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> args;
+  for (size_t begin = 0; begin < all.size();) {
+    const size_t end = all.find('\0', begin);
+    args.push_back(all.substr(begin, end - begin));
+    if (end == std::string::npos) break;
+    begin = end + 1;
+  }
+  std::string command;
+  bool resume = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--start-over") continue;
+    resume |= arg == "--resume";
+    command += (command.empty() ? "" : " ") + util::ShellQuote(arg);
+  }
+  if (!resume) command += " --resume";
+  return command;
+}
 
 arrow::Result<clock::PaceOptions> PaceFrom(const ReplayOptions& o) {
   clock::PaceOptions pace;
@@ -245,9 +365,13 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
   util::InstallStopSignalHandlers();
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is an error we report, not a silent death
 
+  ARROW_RETURN_NOT_OK(CheckGuaranteeOptions(o));
+  if (o.stats_json) ARROW_RETURN_NOT_OK(util::CheckWritable(*o.stats_json, "--stats-json"));
   ARROW_ASSIGN_OR_RAISE(clock::PaceOptions pace, PaceFrom(o));
   ARROW_ASSIGN_OR_RAISE(replay::RowFormat row, RowFormatFrom(o));
   replay::ReplayPlan plan;
+  ARROW_ASSIGN_OR_RAISE(plan.commit_interval, util::ParseDuration(o.commit_interval));
+  if (plan.commit_interval <= util::Nanos(0)) return util::UsageError("--commit-interval must be positive");
   plan.row = row;
   plan.loops = o.loop;
   plan.trace_headers = o.trace_headers;
@@ -284,19 +408,59 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
                                                    /*allow_disorder=*/plan.max_disorder.has_value()));
 
   std::unique_ptr<replay::RecordSink> sink;
+  replay::Checkpoint identity;  // exactly-once: what every checkpoint of this run says
+  std::optional<replay::ReplayState> resume;
+  std::string checkpoint_where;
   if (o.sink == "kafka") {
     replay::KafkaSinkOptions kafka;
     kafka.topic = o.topic;
+    kafka.stop_requested = util::StopRequested;
     kafka.config.Set("bootstrap.servers", o.brokers);
     kafka.config.Set("enable.idempotence", "true");
     kafka.config.Set("acks", "all");
     kafka.config.Set("linger.ms", "5");
-    kafka.config.Set("message.timeout.ms", "60000");
+    // Nothing is dropped because a timeout ran out: an at-least-once replay
+    // waits for the brokers as long as they are away (until the user stops).
+    // A transactional producer's messages time out with the transaction
+    // (transaction.timeout.ms), which aborts it; the replay then goes on from
+    // the last checkpoint.
+    if (!ExactlyOnce(o)) kafka.config.Set("message.timeout.ms", "0");
     // Values are not copied into librdkafka, so its queue holds our batches:
     // 64 MB of them keeps the producer saturated and memory bounded.
     kafka.config.Set("queue.buffering.max.kbytes", "65536");
     for (const auto& file : o.property_files) ARROW_RETURN_NOT_OK(kafka.config.LoadFile(file));
     for (const auto& pair : o.properties) ARROW_RETURN_NOT_OK(kafka.config.SetPair(pair));
+    if (kafka.config.Get("transactional.id")) {
+      return util::UsageError(
+          "-X transactional.id is not for replay: --guarantee exactly-once --job NAME makes the "
+          "replay transactional, with transactional.id {}",
+          replay::TransactionalIdFor(o.job.value_or("NAME")));
+    }
+    if (ExactlyOnce(o)) {
+      kafka.config.Set("transactional.id", replay::TransactionalIdFor(*o.job));
+      identity.job = *o.job;
+      identity.timecast_version = kTimecastVersion;
+      ARROW_ASSIGN_OR_RAISE(identity.input, input.source->Identity());
+      identity.shape = ShapeOf(o);
+      kafka.exactly_once = replay::KafkaSinkOptions::ExactlyOnce{
+          *o.job, o.checkpoint_topic, [&identity, &converter](const replay::ReplayState& state) {
+            replay::Checkpoint checkpoint = identity;
+            checkpoint.state = state;
+            checkpoint.written_at_ns = clock::RealtimeNow().count();
+            checkpoint.next_row =
+                state.next.file < 0
+                    ? "the first row"
+                    : source::DescribePosition({nullptr,
+                                                std::make_shared<const std::string>(
+                                                    state.next.file < static_cast<int>(identity.input.size())
+                                                        ? identity.input[static_cast<size_t>(state.next.file)].path
+                                                        : std::string("<input>")),
+                                                state.next.row_group, 0},
+                                               state.next.row);
+            checkpoint.last_time = state.last_time ? converter.Format(*state.last_time) : "";
+            return replay::EncodeCheckpoint(checkpoint);
+          }};
+    }
     ARROW_ASSIGN_OR_RAISE(util::Nanos connect, util::ParseDuration(o.connect_timeout));
     kafka.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(connect);
     kafka.create_topic = o.create_topic;
@@ -307,7 +471,39 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
     } else if (row.timestamp == replay::TimestampMode::kColumn && input.timestamp_range) {
       kafka.earliest_timestamp_ms = input.timestamp_range->first / 1'000'000;
     }
-    ARROW_ASSIGN_OR_RAISE(sink, replay::KafkaSink::Open(kafka));
+    ARROW_ASSIGN_OR_RAISE(auto kafka_sink, replay::KafkaSink::Open(kafka));
+    if (ExactlyOnce(o)) {
+      // After Open: initialising transactions fenced any earlier run of the
+      // job and aborted its open transaction, so what is read is final.
+      const replay::CheckpointLocation& location = kafka_sink->checkpoint_location();
+      checkpoint_where = fmt::format("{} [{}] at {}", location.topic, location.partition, o.brokers);
+      kafka::Config reader;
+      reader.Set("bootstrap.servers", o.brokers);
+      for (const auto& file : o.property_files) ARROW_RETURN_NOT_OK(reader.LoadFile(file));
+      for (const auto& pair : o.properties) ARROW_RETURN_NOT_OK(reader.SetPair(pair));
+      ARROW_ASSIGN_OR_RAISE(auto found, replay::ReadCheckpoint(reader, location.topic,
+                                                               location.partition, *o.job,
+                                                               kafka.connect_timeout));
+      const replay::StartMode mode = o.resume       ? replay::StartMode::kResume
+                                     : o.start_over ? replay::StartMode::kStartOver
+                                                    : replay::StartMode::kNew;
+      ARROW_ASSIGN_OR_RAISE(auto decision,
+                            replay::DecideStart(*o.job, mode, found, identity.input,
+                                                identity.shape, checkpoint_where));
+      if (decision.already_finished) {
+        if (!o.quiet) {
+          fmt::print(stderr, "timecast: job '{}' has finished, nothing to resume: {}\n", *o.job,
+                     replay::DescribeCheckpoint(*found));
+        }
+        return arrow::Status::OK();
+      }
+      resume = decision.resume;
+      if (resume && !o.quiet) {
+        fmt::print(stderr, "timecast: resuming job '{}': {}\n", *o.job,
+                   replay::DescribeCheckpoint(*found));
+      }
+    }
+    sink = std::move(kafka_sink);
   } else {
     ARROW_ASSIGN_OR_RAISE(sink, replay::StreamSink::Open(o.sink));
   }
@@ -325,13 +521,25 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
   context.stop_requested = util::StopRequested;
   context.progress = progress ? &*progress : nullptr;
   context.start = clock::ProcessStart();
+  context.resume = resume;
+  context.resume_shifts_clock = o.resume_clock == "shift";
 
   replay::ReplaySummary summary = replay::RunReplay(plan, context);
   if (progress) progress->Clear();
   if (summary.status.code() == arrow::StatusCode::Cancelled) {
-    summary.status = util::Interrupted(fmt::format(
-        "interrupted by {}; everything sent before was flushed",
-        util::StopSignal() == SIGTERM ? "SIGTERM" : "SIGINT"));
+    summary.status = util::Interrupted(
+        ExactlyOnce(o)
+            ? fmt::format("interrupted by {}; what was sent is committed with its checkpoint. "
+                          "Continue with:\n  {}",
+                          util::StopSignal() == SIGTERM ? "SIGTERM" : "SIGINT", ResumeCommand())
+            : fmt::format("interrupted by {}; everything sent before was flushed",
+                          util::StopSignal() == SIGTERM ? "SIGTERM" : "SIGINT"));
+  } else if (ExactlyOnce(o) && !summary.status.ok() && summary.committed &&
+             summary.committed->transactions > 0) {
+    summary.status = util::WithContext(
+        summary.status, fmt::format("job '{}' (everything up to its last checkpoint is committed; "
+                                    "`--resume` goes on from there)",
+                                    *o.job));
   }
   const std::string destination = sink->Describe();
   if (!o.quiet) fmt::print(stderr, "{}", replay::FormatSummary(summary, converter, destination));
@@ -431,6 +639,33 @@ CommandAction AddReplayCommand(CLI::App& app) {
       ->capture_default_str();
   kafka->add_option("--flush-timeout", o->flush_timeout,
                     "How long to wait for deliveries at the end")
+      ->capture_default_str();
+
+  auto* guarantee = app.add_option_group("guarantee", "Delivery guarantee and crash recovery");
+  guarantee
+      ->add_option("--guarantee", o->guarantee,
+                   "at-least-once (idempotent producer) or exactly-once (Kafka transactions, "
+                   "each with a checkpoint; needs --job)")
+      ->capture_default_str();
+  guarantee->add_option("--job", o->job,
+                        "Name of an exactly-once replay: its checkpoint's key and its "
+                        "transactional.id (timecast-replay-NAME)");
+  guarantee->add_flag("--resume", o->resume,
+                      "Continue the job from its last committed checkpoint (same input and "
+                      "options); fences any other run of it");
+  guarantee->add_flag("--start-over", o->start_over,
+                      "Replay the job from the first row although it has a checkpoint (sends "
+                      "again what it sent before)");
+  guarantee
+      ->add_option("--resume-clock", o->resume_clock,
+                   "On --resume: keep the original schedule (rows already due follow "
+                   "--when-late) or shift it so the rest keeps its spacing from now")
+      ->capture_default_str();
+  guarantee->add_option("--commit-interval", o->commit_interval, "Exactly-once: how often rows commit")
+      ->capture_default_str();
+  guarantee
+      ->add_option("--checkpoint-topic", o->checkpoint_topic,
+                   "Compacted topic of the jobs' checkpoints (created when missing)")
       ->capture_default_str();
 
   app.add_option("--stats-json", o->stats_json, "Write the final summary as JSON to this file");

@@ -40,32 +40,32 @@ Nanos Schedule::Next(int64_t dataset_time) {
   if (options_.mode == PaceMode::kTopSpeed) return Nanos(0);
   Nanos raw;
   if (options_.mode == PaceMode::kRate) {
-    raw = Nanos(static_cast<int64_t>(std::llround(static_cast<double>(rows_in_pass_) * 1e9 /
+    raw = Nanos(static_cast<int64_t>(std::llround(static_cast<double>(state_.rows_in_pass) * 1e9 /
                                                   options_.rate)));
   } else {
-    if (!origin_) origin_ = dataset_time;
+    if (!state_.origin) state_.origin = dataset_time;
     raw = Nanos(static_cast<int64_t>(
-        std::llround(static_cast<double>(dataset_time - *origin_) * scale_)));
+        std::llround(static_cast<double>(dataset_time - *state_.origin) * scale_)));
   }
-  if (options_.max_gap && rows_in_pass_ > 0 && raw - previous_raw_ > *options_.max_gap) {
-    gap_savings_ += raw - previous_raw_ - *options_.max_gap;
+  if (options_.max_gap && state_.rows_in_pass > 0 && raw - state_.previous_raw > *options_.max_gap) {
+    state_.gap_savings += raw - state_.previous_raw - *options_.max_gap;
   }
-  previous_raw_ = raw;
-  ++rows_in_pass_;
-  last_due_ = pass_start_ + raw - gap_savings_ + shift_;
-  return last_due_;
+  state_.previous_raw = raw;
+  ++state_.rows_in_pass;
+  state_.last_due = state_.pass_start + raw - state_.gap_savings + state_.shift;
+  return state_.last_due;
 }
 
 void Schedule::StartPass() {
-  pass_start_ = last_due_ - shift_;
-  origin_.reset();
-  previous_raw_ = Nanos(0);
-  gap_savings_ = Nanos(0);
-  rows_in_pass_ = 0;
+  state_.pass_start = state_.last_due - state_.shift;
+  state_.origin.reset();
+  state_.previous_raw = Nanos(0);
+  state_.gap_savings = Nanos(0);
+  state_.rows_in_pass = 0;
 }
 
 void Schedule::OnLate(Nanos lateness) {
-  if (options_.when_late == LatePolicy::kShift && lateness > Nanos(0)) shift_ += lateness;
+  if (options_.when_late == LatePolicy::kShift && lateness > Nanos(0)) state_.shift += lateness;
 }
 
 }  // namespace timecast::clock

@@ -38,6 +38,22 @@ struct PaceOptions {
   LatePolicy when_late = LatePolicy::kBurst;
 };
 
+// Everything a Schedule's answers depend on besides the rows themselves: a
+// checkpoint saves it after the last row sent, and a resumed replay restores
+// it, so every later row is due exactly when it would have been.
+struct ScheduleState {
+  // Per pass:
+  std::optional<int64_t> origin;  // dataset time of the pass's first row
+  Nanos pass_start{0};            // wall offset of the pass's first row
+  Nanos previous_raw{0};          // previous row's offset before gap capping
+  Nanos gap_savings{0};           // idle time removed by max_gap in this pass
+  int64_t rows_in_pass = 0;
+  // Across passes:
+  Nanos shift{0};
+  Nanos last_due{0};
+  bool operator==(const ScheduleState&) const = default;
+};
+
 class Schedule {
  public:
   // `span` is the dataset-time span (last - first) of what will be replayed;
@@ -64,20 +80,21 @@ class Schedule {
   // Wall nanoseconds per dataset nanosecond (0 when not time-based).
   double scale() const { return scale_; }
 
+  const ScheduleState& state() const { return state_; }
+  void Restore(const ScheduleState& state) { state_ = state; }
+  // Moves every later row's due time by `delta` (a resumed replay that keeps
+  // its spacing from now instead of its original clock).
+  void Shift(Nanos delta) {
+    state_.shift += delta;
+    state_.last_due += delta;
+  }
+
  private:
   explicit Schedule(const PaceOptions& options) : options_(options) {}
 
   PaceOptions options_;
   double scale_ = 0;
-  // Per pass:
-  std::optional<int64_t> origin_;  // dataset time of the pass's first row
-  Nanos pass_start_{0};            // wall offset of the pass's first row
-  Nanos previous_raw_{0};          // previous row's offset before gap capping
-  Nanos gap_savings_{0};           // idle time removed by max_gap in this pass
-  int64_t rows_in_pass_ = 0;
-  // Across passes:
-  Nanos shift_{0};
-  Nanos last_due_{0};
+  ScheduleState state_;
 };
 
 }  // namespace timecast::clock

@@ -46,6 +46,10 @@ class IntervalSource final : public source::BatchSource {
 
   std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
 
+  arrow::Result<std::vector<source::InputFile>> Identity() const override {
+    return raw_->Identity();
+  }
+
   arrow::Status Rewind() override {
     ARROW_RETURN_NOT_OK(raw_->Rewind());
     pending_ = {};

@@ -77,6 +77,8 @@ arrow::Status Producer::Produce(const Message& message) {
     values[count].vtype = RD_KAFKA_VTYPE_HEADERS;
     values[count++].u.headers = headers;
   }
+  const auto began = std::chrono::steady_clock::now();
+  auto next_call = began + std::chrono::milliseconds(100);
   for (;;) {
     rd_kafka_error_t* raw_error = rd_kafka_produceva(handle_.get(), values, count);
     if (raw_error == nullptr) return arrow::Status::OK();  // librdkafka owns the headers now.
@@ -88,6 +90,15 @@ arrow::Status Producer::Produce(const Message& message) {
     }
     // Queue full: deliveries free room; wait for some rather than spin.
     rd_kafka_poll(handle_.get(), 10);
+    const auto now = std::chrono::steady_clock::now();
+    if (on_queue_full_ && now >= next_call) {
+      next_call = now + std::chrono::milliseconds(100);
+      if (!on_queue_full_(std::chrono::duration_cast<std::chrono::milliseconds>(now - began))) {
+        if (headers != nullptr) rd_kafka_headers_destroy(headers);
+        return util::UndeliveredError("producing to '{}': gave up waiting for room in the queue",
+                                      rd_kafka_topic_name(message.topic));
+      }
+    }
   }
 }
 

@@ -70,6 +70,13 @@ class Producer {
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
+  // Called while Produce waits on a full queue (the brokers are slow or
+  // away) with how long it has waited so far, about every 100 ms; returning
+  // false gives up, and Produce fails with an undelivered-class error.
+  // Without one Produce waits as long as it takes.
+  using QueueFullHandler = std::function<bool(std::chrono::milliseconds waited)>;
+  void OnQueueFull(QueueFullHandler handler) { on_queue_full_ = std::move(handler); }
+
   // A topic handle owned by this producer, created on first use.
   arrow::Result<rd_kafka_topic_t*> Topic(const std::string& name);
 
@@ -106,6 +113,7 @@ class Producer {
   HandlePtr handle_;
   std::string brokers_;
   DeliveryHandler on_delivery_;
+  QueueFullHandler on_queue_full_;
   DeliveryCounts counts_;
   std::map<std::string, TopicPtr, std::less<>> topics_;
 };

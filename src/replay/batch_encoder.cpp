@@ -104,9 +104,16 @@ void BatchEncoder::StartPass() {
   past_until_ = false;
 }
 
+void BatchEncoder::ContinueAfter(int64_t time) {
+  if (allow_disorder_) return;
+  previous_time_ = time;
+  previous_position_ = {std::make_shared<const std::string>("the checkpoint's last row"), -1, 0};
+}
+
 arrow::Status BatchEncoder::Encode(const source::SourceBatch& source, int pass, EncodedBatch* out) {
   out->Clear();
   out->file = source.file;
+  out->file_index = source.file_index;
   out->row_group = source.row_group;
   out->pass = pass;
   out->headers.resize(format_.headers.size());

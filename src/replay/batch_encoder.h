@@ -68,6 +68,9 @@ class BatchEncoder {
 
   // A new --loop pass starts: time order restarts.
   void StartPass();
+  // A resumed pass goes on after a row of dataset time `time`: the next row
+  // must not be earlier.
+  void ContinueAfter(int64_t time);
 
   const source::TimeConverter& converter() const { return converter_; }
   const encode::EncodeStats& encode_stats() const { return values_->stats(); }

@@ -44,6 +44,7 @@ class TextColumn {
 struct EncodedBatch {
   // Where the rows came from (for errors, the summary and future checkpoints).
   std::shared_ptr<const std::string> file;
+  int file_index = 0;  // source::SourceBatch::file_index
   int row_group = 0;
   std::vector<int64_t> rows;        // each row's index within its row group
   std::vector<int32_t> row_groups;  // each row's row group (reordering mixes them)

@@ -8,6 +8,7 @@
 
 #include "clock/clock.h"
 #include "kafka/admin.h"
+#include "kafka/last_value.h"
 #include "util/duration.h"
 #include "util/status.h"
 
@@ -16,12 +17,14 @@ namespace timecast::replay {
 arrow::Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const KafkaSinkOptions& options) {
   if (options.topic.empty()) return util::UsageError("--topic is required with the Kafka sink");
   std::unique_ptr<KafkaSink> sink(new KafkaSink());
+  sink->options_ = options;
   sink->topic_name_ = options.topic;
   ARROW_ASSIGN_OR_RAISE(
       sink->producer_,
       kafka::Producer::Create(options.config, [self = sink.get()](const rd_kafka_message_t& report) {
-        self->unreported_bytes_ -= static_cast<int64_t>(report.len);
         auto* flight = static_cast<Flight*>(report._private);
+        if (flight == nullptr) return;  // a checkpoint, committed or aborted with its transaction
+        self->unreported_bytes_ -= static_cast<int64_t>(report.len);
         --flight->pending;
         if (report.err != RD_KAFKA_RESP_ERR_NO_ERROR) ++flight->failed;
       }));
@@ -65,7 +68,150 @@ arrow::Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const KafkaSinkOptions
   }
   ARROW_ASSIGN_OR_RAISE(sink->topic_, sink->producer_->Topic(options.topic));
   sink->window_bytes_ = InFlightWindowBytes(options.config, sink->partitions_);
+  // A full queue means the brokers are slow or away: wait for them, as long
+  // as it takes, unless the user stops.
+  KafkaSink* self = sink.get();
+  sink->producer_->OnQueueFull([self](std::chrono::milliseconds waited) {
+    if (self->options_.stop_requested()) return false;
+    if (waited >= std::chrono::seconds(1)) {
+      self->NoteWaiting("the producer's queue is full", std::chrono::steady_clock::now() - waited);
+    }
+    return true;
+  });
+  if (options.exactly_once) {
+    ARROW_RETURN_NOT_OK(sink->OpenCheckpointTopic());
+    ARROW_RETURN_NOT_OK(util::WithContext(
+        [&]() -> arrow::Status {
+          if (auto failed = sink->Retrying("initialising transactions", [&] {
+                return sink->producer_->InitTransactions(options.connect_timeout);
+              })) {
+            return util::KafkaError("{}", failed->message);
+          }
+          return arrow::Status::OK();
+        }(),
+        fmt::format("job '{}' (transactional.id {})", options.exactly_once->job,
+                    options.config.Get("transactional.id").value_or(""))));
+    if (auto failed = sink->producer_->BeginTransaction()) return util::KafkaError("{}", failed->message);
+  }
   return sink;
+}
+
+arrow::Status KafkaSink::OpenCheckpointTopic() {
+  const KafkaSinkOptions::ExactlyOnce& eos = *options_.exactly_once;
+  rd_kafka_t* handle = producer_->handle();
+  ARROW_ASSIGN_OR_RAISE(std::optional<int> partitions,
+                        kafka::FindTopic(handle, eos.checkpoint_topic, options_.connect_timeout));
+  if (!partitions) {
+    // Compacted: only each job's last checkpoint matters. Small segments let
+    // compaction keep up with a checkpoint every 100 ms.
+    ARROW_RETURN_NOT_OK(kafka::CreateTopic(
+        handle,
+        {eos.checkpoint_topic,
+         1,
+         options_.replication_factor,
+         {{"cleanup.policy", "compact"}, {"segment.ms", "600000"}, {"retention.ms", "-1"}}},
+        options_.connect_timeout));
+    partitions = 1;
+  }
+  checkpoint_.topic = eos.checkpoint_topic;
+  checkpoint_.partition = kafka::PartitionForKey(eos.job, *partitions);
+  ARROW_ASSIGN_OR_RAISE(checkpoint_topic_, producer_->Topic(eos.checkpoint_topic));
+  return arrow::Status::OK();
+}
+
+void KafkaSink::NoteWaiting(std::string_view what, std::chrono::steady_clock::time_point since) {
+  if (waiting_noted_) return;
+  waiting_noted_ = true;
+  waiting_since_ = since;
+  const auto wall = std::chrono::system_clock::now() -
+                    std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                        std::chrono::steady_clock::now() - since);
+  fmt::print(stderr,
+             "timecast: waiting for the brokers at {} since {} ({}); nothing is dropped, the "
+             "replay goes on when they are back (Ctrl-C to stop)\n",
+             producer_->brokers(), util::FormatUtcTime(wall), what);
+}
+
+void KafkaSink::NoteBack() {
+  if (!waiting_noted_) return;
+  waiting_noted_ = false;
+  fmt::print(stderr, "timecast: the brokers are back after {}\n",
+             util::FormatDuration(std::chrono::duration_cast<util::Nanos>(
+                 std::chrono::steady_clock::now() - waiting_since_)));
+}
+
+kafka::TxnResult KafkaSink::Retrying(const char* what,
+                                     const std::function<kafka::TxnResult()>& call) {
+  const auto began = std::chrono::steady_clock::now();
+  for (;;) {
+    kafka::TxnResult result = call();
+    if (!result) {
+      NoteBack();
+      return result;
+    }
+    if (result->kind != kafka::TxnError::Kind::kRetriable || options_.stop_requested()) {
+      return result;
+    }
+    if (std::chrono::steady_clock::now() - began >= std::chrono::seconds(1)) {
+      NoteWaiting(what, began);
+    }
+    producer_->Poll(std::chrono::milliseconds(100));
+  }
+}
+
+arrow::Result<CommitOutcome> KafkaSink::Commit(const ReplayState& state) {
+  const KafkaSinkOptions::ExactlyOnce& eos = *options_.exactly_once;
+  const std::string value = eos.encode(state);
+  kafka::Message checkpoint;
+  checkpoint.topic = checkpoint_topic_;
+  checkpoint.partition = checkpoint_.partition;
+  checkpoint.key = eos.job;
+  checkpoint.value = value;
+  arrow::Status produced = producer_->Produce(checkpoint);
+  kafka::TxnResult result;
+  if (produced.ok()) {
+    // Short attempts, so a stop is seen within a second while the brokers are away.
+    result = Retrying("committing a transaction", [&] {
+      return producer_->CommitTransaction(std::chrono::seconds(1));
+    });
+    if (!result) {
+      if (auto failed = producer_->BeginTransaction()) return util::KafkaError("{}", failed->message);
+      return CommitOutcome::kCommitted;
+    }
+  } else if (options_.stop_requested()) {
+    return produced;
+  } else {
+    // The produce itself failed: the transaction must go.
+    result = kafka::TxnError{kafka::TxnError::Kind::kAbortable, produced.message()};
+  }
+  if (result->kind == kafka::TxnError::Kind::kFatal) {
+    return util::KafkaError(
+        "job '{}': {}{}", eos.job, result->message,
+        result->message.find("FENCED") != std::string::npos
+            ? ": another replay of this job took over (it resumed from the last checkpoint); "
+              "this one stops, and nothing it sent after that checkpoint becomes visible"
+            : "");
+  }
+  if (result->kind == kafka::TxnError::Kind::kRetriable) {  // the user stopped while waiting
+    return util::UndeliveredError(
+        "job '{}': the open transaction could not be committed ({}); it will be aborted, and "
+        "`--resume` goes on from the last checkpoint",
+        eos.job, result->message);
+  }
+  fmt::print(stderr,
+             "timecast: replay: aborting a transaction ({}); going on from the last checkpoint\n",
+             result->message);
+  if (auto failed = Retrying("aborting a transaction", [&] {
+        return producer_->AbortTransaction(std::chrono::seconds(1));
+      })) {
+    return util::KafkaError("job '{}': {}", eos.job, failed->message);
+  }
+  // Every record of the aborted transaction is reported (purged) before the
+  // sender drops what tracks them.
+  while (producer_->OutQueueLength() > 0) producer_->Poll(std::chrono::milliseconds(10));
+  unreported_bytes_ = 0;
+  if (auto failed = producer_->BeginTransaction()) return util::KafkaError("{}", failed->message);
+  return CommitOutcome::kAborted;
 }
 
 // librdkafka 2.0.2's idempotent producer keeps one produce request in flight
@@ -109,7 +255,18 @@ arrow::Status KafkaSink::Send(const OutRecord& record, Flight* flight) {
 }
 
 arrow::Status KafkaSink::Flush(std::chrono::milliseconds timeout) {
-  return producer_->Flush(timeout);
+  // Until the user stops, the brokers get as long as they need.
+  const auto began = std::chrono::steady_clock::now();
+  while (!options_.stop_requested() && producer_->OutQueueLength() > 0) {
+    producer_->Poll(std::chrono::milliseconds(100));
+    if (producer_->OutQueueLength() > 0 &&
+        std::chrono::steady_clock::now() - began >= std::chrono::seconds(1)) {
+      NoteWaiting("delivering the last messages", began);
+    }
+  }
+  const arrow::Status flushed = producer_->Flush(timeout);
+  if (producer_->OutQueueLength() == 0) NoteBack();
+  return flushed;
 }
 
 SinkCounts KafkaSink::counts() const {

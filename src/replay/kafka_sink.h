@@ -4,6 +4,7 @@
 #include <arrow/result.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,25 @@ struct KafkaSinkOptions {
   // When records carry event times this old (ms since epoch), warn if the
   // topic's retention would delete them at once.
   std::optional<int64_t> earliest_timestamp_ms;
+  // The user's stop: waits for the brokers (a full queue, a commit, the
+  // final flush) give up once it is true.
+  std::function<bool()> stop_requested = [] { return false; };
+
+  // Exactly-once: a transactional producer (transactional.id in `config`)
+  // whose transactions each carry the job's checkpoint.
+  struct ExactlyOnce {
+    std::string job;               // the checkpoint's key
+    std::string checkpoint_topic;  // created compacted when missing
+    // Encodes a checkpoint for a state (replay/checkpoint.h).
+    std::function<std::string(const ReplayState&)> encode;
+  };
+  std::optional<ExactlyOnce> exactly_once;
+};
+
+// What a sink says about a job's checkpoint topic: where the job's record goes.
+struct CheckpointLocation {
+  std::string topic;
+  int32_t partition = 0;
 };
 
 // How many value bytes the sink lets librdkafka hold unreported before it
@@ -36,23 +56,45 @@ class KafkaSink final : public RecordSink {
  public:
   // Connects (bounded by connect_timeout, naming the brokers on failure),
   // checks the topic exists (or creates it) and warns about retention traps.
+  // Exactly-once: also finds or creates the checkpoint topic and initialises
+  // transactions, which fences any other producer of the job (a zombie) and
+  // aborts its open transaction; read the job's checkpoint after this.
   static arrow::Result<std::unique_ptr<KafkaSink>> Open(const KafkaSinkOptions& options);
 
   arrow::Status Send(const OutRecord& record, Flight* flight) override;
   void Poll() override { producer_->Poll(); }
   bool WaitForRoom(std::chrono::milliseconds timeout) override;
+  // At-least-once: waits until everything is delivered, however long the
+  // brokers are away, until the user stops; then `timeout` more at most.
   arrow::Status Flush(std::chrono::milliseconds timeout) override;
   SinkCounts counts() const override;
   std::string Describe() const override;
+  bool transactional() const override { return options_.exactly_once.has_value(); }
+  arrow::Result<CommitOutcome> Commit(const ReplayState& state) override;
 
   int partitions() const { return partitions_; }
+  const CheckpointLocation& checkpoint_location() const { return checkpoint_; }
 
  private:
   KafkaSink() = default;
+  arrow::Status OpenCheckpointTopic();
+  // Repeats a transactional call while it fails with a retriable error (the
+  // brokers are away), saying so once, until it succeeds, fails otherwise,
+  // or the user stops.
+  kafka::TxnResult Retrying(const char* what, const std::function<kafka::TxnResult()>& call);
+  // Tells the user once that the brokers have kept it waiting since `since`.
+  void NoteWaiting(std::string_view what, std::chrono::steady_clock::time_point since);
+  void NoteBack();
+
+  KafkaSinkOptions options_;
   std::unique_ptr<kafka::Producer> producer_;
   rd_kafka_topic_t* topic_ = nullptr;
   std::string topic_name_;
   int partitions_ = 0;
+  CheckpointLocation checkpoint_;
+  rd_kafka_topic_t* checkpoint_topic_ = nullptr;
+  bool waiting_noted_ = false;
+  std::chrono::steady_clock::time_point waiting_since_;
   // Value bytes handed to librdkafka and not yet reported; see WaitForRoom.
   int64_t unreported_bytes_ = 0;
   int64_t window_bytes_ = 0;  // 0: no limit

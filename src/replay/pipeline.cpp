@@ -1,5 +1,7 @@
 #include "replay/pipeline.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -44,10 +46,23 @@ class BatchPool {
 
 using BatchQueue = util::BoundedQueue<std::unique_ptr<EncodedBatch>>;
 
-void ReadAhead(const ReplayPlan& plan, const ReplayContext& context, BatchPool& pool,
-               BatchQueue& queue) {
+// Where the read-ahead starts: a pass and, within it, the next row (a
+// resumed replay, or a rewind to the last commit).
+struct ReadStart {
+  bool again = false;  // the source was read before: rewind it first
+  int pass = 0;
+  std::optional<source::RowPosition> next;  // nullopt: the start of the pass
+  std::optional<int64_t> last_time;         // of the row before `next`
+};
+
+void ReadAhead(const ReplayPlan& plan, const ReplayContext& context, const ReadStart& start,
+               BatchPool& pool, BatchQueue& queue) {
   // The read-ahead runs seconds ahead of the sender: on a busy machine it is
   // the one that should wait for a core, not the thread keeping deadlines.
+  // A read-ahead restarted after a rewind must not inherit the sender's
+  // real-time policy either.
+  const sched_param ordinary{};
+  pthread_setschedparam(pthread_self(), SCHED_OTHER, &ordinary);
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
   std::optional<Reorderer> reorderer;
   if (plan.max_disorder) {
@@ -64,17 +79,25 @@ void ReadAhead(const ReplayPlan& plan, const ReplayContext& context, BatchPool& 
     }
     return true;
   };
-  for (int pass = 0; plan.loops == 0 || pass < plan.loops; ++pass) {
-    if (pass > 0) {
+  for (int pass = start.pass; plan.loops == 0 || pass < plan.loops; ++pass) {
+    // Rows of the first pass before the start position that the source
+    // could not skip unread.
+    int64_t drop = 0;
+    if (pass == start.pass && start.next) {
+      auto sought = context.source->Seek(*start.next);
+      if (!sought.ok()) return queue.Close(sought.status());
+      drop = sought->rows_to_drop;
+    } else if (pass > start.pass || start.again || start.pass > 0) {
       if (auto status = context.source->Rewind(); !status.ok()) return queue.Close(status);
     }
     context.encoder->StartPass();
+    if (pass == start.pass && start.last_time) context.encoder->ContinueAfter(*start.last_time);
     // The sender waits for the first encoded batch before it sends anything,
     // so the very first one is kept small: the first record then goes out
     // after encoding plan.first_batch_rows rows, not a whole source batch
     // (8,192 rows, about 9 MB of JSON for the accidents).
     std::optional<source::SourceBatch> rest;
-    bool first_of_replay = pass == 0;
+    bool first_of_replay = pass == start.pass;
     for (;;) {
       arrow::Result<std::optional<source::SourceBatch>> next;
       if (rest) {
@@ -85,6 +108,16 @@ void ReadAhead(const ReplayPlan& plan, const ReplayContext& context, BatchPool& 
       }
       if (!next.ok()) return queue.Close(next.status());
       if (!*next) break;
+      if (drop > 0) {
+        const int64_t rows = (*next)->batch->num_rows();
+        if (rows <= drop) {
+          drop -= rows;
+          continue;
+        }
+        (*next)->batch = (*next)->batch->Slice(drop);
+        (*next)->first_row += drop;
+        drop = 0;
+      }
       if (first_of_replay) {
         first_of_replay = false;
         const int64_t rows = (*next)->batch->num_rows();
@@ -122,9 +155,51 @@ void ReadAhead(const ReplayPlan& plan, const ReplayContext& context, BatchPool& 
 class Sender {
  public:
   Sender(const ReplayPlan& plan, const ReplayContext& context, ReplaySummary& summary)
-      : plan_(plan), ctx_(context), summary_(summary) {
+      : plan_(plan), ctx_(context), summary_(summary), commits_(context.sink->transactional()) {
     summary_.paced = ctx_.schedule->paced();
     headers_.resize(plan.header_names.size() + 2);  // + the trace headers
+    if (ctx_.resume) {
+      committed_ = *ctx_.resume;
+      ctx_.schedule->Restore(committed_.schedule);
+      pass_ = committed_.pass;
+    }
+    handed_ = committed_;
+    if (commits_) summary_.committed = committed_;
+  }
+
+  // Where the read-ahead starts: the resume position, or after a rewind the
+  // last commit's.
+  ReadStart StartPoint() const {
+    ReadStart start;
+    start.again = rewinds_ > 0;
+    start.pass = committed_.pass;
+    if (committed_.next.file >= 0) start.next = committed_.next;
+    start.last_time = committed_.last_time;
+    return start;
+  }
+
+  // True when a transaction aborted: the caller restarts the read-ahead at
+  // StartPoint() after Rewind().
+  bool rewind_requested() const { return rewind_requested_; }
+
+  // Back to the last commit: what was sent after it is gone (the sink
+  // discarded it and reported every record of it).
+  void Rewind() {
+    rewind_requested_ = false;
+    ++rewinds_;
+    RetireFlights();
+    flights_.clear();
+    open_flight_ = nullptr;
+    tick_flight_ = nullptr;
+    tick_rows_ = 0;
+    summary_.rows_sent -= handed_.rows - committed_.rows;
+    summary_.messages_sent -= handed_.messages - committed_.messages;
+    summary_.bytes_sent -= handed_.bytes - committed_.bytes;
+    handed_ = committed_;
+    ctx_.schedule->Restore(committed_.schedule);
+    pass_ = committed_.pass;
+    summary_.status = arrow::Status::OK();
+    summary_.stop_reason.clear();
   }
 
   // Sends every row of `batch`; false when the replay must stop.
@@ -133,6 +208,13 @@ class Sender {
     if (batch->pass != pass_) {
       ctx_.schedule->StartPass();
       pass_ = batch->pass;
+      // A commit from here on starts the new pass's rows from its beginning.
+      if (commits_ && tick_rows_ == 0) {
+        handed_.pass = pass_;
+        handed_.next = {-1, -1, 0};
+        handed_.last_time.reset();
+        handed_.schedule = ctx_.schedule->state();
+      }
     }
     summary_.passes = pass_ + 1;
     return plan_.format == OutputFormat::kObjects ? SendObjects(batch) : AddToTicks(batch);
@@ -149,10 +231,19 @@ class Sender {
       tick_rows_ = 0;
     }
     open_flight_ = nullptr;
+    if (commits_ && !rewind_requested_) {
+      // What was sent is committed whatever ended the replay: the rows before
+      // a bad one, or before a stop, are as good as any.
+      handed_.finished = summary_.status.ok() && summary_.stop_reason == "end of data";
+      if (handed_.messages != committed_.messages || handed_.finished != committed_.finished) {
+        Commit();
+      }
+      if (rewind_requested_) return;
+    }
     const arrow::Status flushed = ctx_.sink->Flush(plan_.flush_timeout);
     RetireFlights();
     summary_.delivery = ctx_.sink->counts();
-    summary_.wall = ctx_.clock->Now() - start_;
+    summary_.wall = ctx_.clock->Now() - run_start_;
     if (summary_.status.ok() && !flushed.ok()) summary_.status = flushed;
   }
 
@@ -165,11 +256,28 @@ class Sender {
   // Pins dataset time to wall time once, when the first batch is in hand:
   // anchoring earlier would make the first rows late by the time it takes to
   // open the input and decode its first batch (tens of ms on a big file).
+  //
+  // A resumed replay keeps its original anchor (the checkpoint's epoch
+  // instant for due offset 0), or shifts it so the next row keeps its spacing
+  // from the last one sent, counted from now.
   void Anchor() {
     anchored_ = true;
-    start_ = ctx_.clock->Now();
-    start_epoch_ns_ = ctx_.realtime_now_ns();
-    next_progress_ = start_;
+    const Nanos now = ctx_.clock->Now();
+    const int64_t now_epoch = ctx_.realtime_now_ns();
+    start_ = now;
+    run_start_ = now;
+    start_epoch_ns_ = now_epoch;
+    if (ctx_.resume && ctx_.schedule->paced()) {
+      const Nanos last_due = committed_.schedule.last_due;
+      const int64_t anchor =
+          ctx_.resume_shifts_clock ? now_epoch - last_due.count() : committed_.anchor_epoch_ns;
+      start_ = now - Nanos(now_epoch - anchor);
+      start_epoch_ns_ = anchor;
+    }
+    handed_.anchor_epoch_ns = start_epoch_ns_;
+    committed_.anchor_epoch_ns = start_epoch_ns_;
+    next_progress_ = now;
+    last_commit_ = now;
   }
 
   bool SendObjects(const std::shared_ptr<const EncodedBatch>& batch) {
@@ -196,7 +304,7 @@ class Sender {
       flight->last_time = time;
       flight->last_row = batch->rows[i];
       flight->row_group = batch->row_groups[i];
-      if (!Hand(record, flight, due, time, 1)) return false;
+      if (!Hand(record, flight, due, time, 1, ctx_.schedule->state())) return false;
     }
     open_flight_ = nullptr;
     return true;
@@ -205,6 +313,9 @@ class Sender {
   bool AddToTicks(const std::shared_ptr<const EncodedBatch>& batch) {
     for (size_t i = 0; i < batch->size(); ++i) {
       const int64_t time = batch->times[i];
+      // A tick sent because this row opens the next one is committed with
+      // the schedule as it was before this row.
+      if (commits_) tick_schedule_ = ctx_.schedule->state();
       const Nanos due = ctx_.schedule->Next(time);
       if (plan_.runtime && due > *plan_.runtime) {
         Stop(arrow::Status::OK(), "runtime reached");
@@ -230,6 +341,7 @@ class Sender {
       tick_flight_->rows += 1;
       tick_flight_->last_time = time;
       tick_flight_->file = batch->file;
+      tick_flight_->file_index = batch->file_index;
       tick_flight_->row_group = batch->row_groups[i];
       tick_flight_->last_row = batch->rows[i];
       tick_last_time_ = time;
@@ -254,7 +366,10 @@ class Sender {
     record.value = tick_buffer_.view();
     record.headers = std::span<const kafka::Header>(headers_.data(), 0);
     record.timestamp_ms = TimestampFor(due, 0);
-    const bool handed = Hand(record, tick_flight_, due, tick_last_time_, rows);
+    // At the end of the data the schedule has seen no row after the tick.
+    const bool closing = summary_.stop_reason == "end of data" || !summary_.status.ok();
+    const bool handed = Hand(record, tick_flight_, due, tick_last_time_, rows,
+                             closing || !commits_ ? ctx_.schedule->state() : tick_schedule_);
     open_flight_ = nullptr;
     return handed;
   }
@@ -264,6 +379,7 @@ class Sender {
     if (batch) {
       flight->batch = batch;
       flight->file = batch->file;
+      flight->file_index = batch->file_index;
       flight->row_group = batch->row_group;
     }
     flights_.push_back(std::move(flight));
@@ -303,6 +419,8 @@ class Sender {
         ctx_.sink->Poll();
         RetireFlights();
         ReportProgress(now);
+        // Rows sent before a lull become visible one interval after them.
+        if (!MaybeCommit(now)) return false;
         // Wake before the deadline to poll again; the last stretch is one precise sleep.
         ctx_.clock->SleepUntil(std::min(deadline - std::chrono::milliseconds(1),
                                         now + std::chrono::milliseconds(50)));
@@ -318,6 +436,7 @@ class Sender {
     for (;;) {
       if (CheckStop()) return false;
       if (ctx_.sink->WaitForRoom(std::chrono::milliseconds(10))) return true;
+      if (!MaybeCommit(ctx_.clock->Now())) return false;
     }
   }
 
@@ -327,8 +446,13 @@ class Sender {
     return true;
   }
 
-  bool Hand(OutRecord record, Flight* flight, Nanos due, int64_t time, int64_t rows) {
+  // Hands one message (of `rows` rows, the last of dataset time `time`) to
+  // the sink. `schedule_after` is the schedule's state after its last row,
+  // which a checkpoint taken after this message records.
+  bool Hand(OutRecord record, Flight* flight, Nanos due, int64_t time, int64_t rows,
+            const clock::ScheduleState& schedule_after) {
     const Nanos now = ctx_.clock->Now();
+    const Nanos shift_before = ctx_.schedule->state().shift;
     if (plan_.trace_headers) {
       // record.headers are the first entries of headers_; the trace goes after them.
       const size_t n = record.headers.size();
@@ -343,12 +467,12 @@ class Sender {
     }
     if (ctx_.schedule->paced()) {
       const Nanos lateness = now - (start_ + due);
-      if (lateness > summary_.lateness.max()) summary_.worst_lateness_at = now - start_;
+      if (lateness > summary_.lateness.max()) summary_.worst_lateness_at = now - run_start_;
       if (lateness > std::chrono::milliseconds(1)) ++summary_.late_over_1ms;
       summary_.lateness.Record(lateness);
       ctx_.schedule->OnLate(lateness);
     }
-    if (!summary_.first_send) summary_.first_send = now - ctx_.start.value_or(start_);
+    if (!summary_.first_send) summary_.first_send = now - ctx_.start.value_or(run_start_);
     ++flight->pending;
     if (auto status = ctx_.sink->Send(record, flight); !status.ok()) {
       Stop(status, "error");
@@ -359,12 +483,64 @@ class Sender {
     summary_.bytes_sent += record.value.size();
     last_time_ = time;
     last_due_ = due;
+    if (commits_) {
+      handed_.pass = pass_;
+      handed_.next = {flight->file_index, flight->row_group, flight->last_row + 1};
+      handed_.last_time = time;
+      handed_.schedule = schedule_after;
+      if (&schedule_after != &ctx_.schedule->state()) {
+        // A copy taken before this message: add what its lateness shifted.
+        const Nanos shifted = ctx_.schedule->state().shift - shift_before;
+        handed_.schedule.shift += shifted;
+        handed_.schedule.last_due += shifted;
+      }
+      handed_.rows += static_cast<uint64_t>(rows);
+      handed_.messages += 1;
+      handed_.bytes += record.value.size();
+      if (!MaybeCommit(now)) return false;
+    }
     if (++since_poll_ >= 512) {
       since_poll_ = 0;
       ctx_.sink->Poll();
       RetireFlights();
       ReportProgress(now);
     }
+    return true;
+  }
+
+  // Commits when the interval has passed since the last commit and rows
+  // were sent since; false when the replay must stop or rewind.
+  bool MaybeCommit(Nanos now) {
+    if (!commits_ || handed_.messages == committed_.messages ||
+        now - last_commit_ < plan_.commit_interval) {
+      return true;
+    }
+    return Commit();
+  }
+
+  // Commits what was handed over with its checkpoint; false when the replay
+  // must stop (an error) or rewind to the last commit (aborted).
+  bool Commit() {
+    const Nanos began = ctx_.clock->Now();
+    ReplayState state = handed_;
+    state.transactions = committed_.transactions + 1;
+    auto outcome = ctx_.sink->Commit(state);
+    last_commit_ = ctx_.clock->Now();
+    summary_.commit_time.Record(last_commit_ - began);
+    if (!outcome.ok()) {
+      Stop(outcome.status(), "error");
+      return false;
+    }
+    RetireFlights();
+    if (*outcome == CommitOutcome::kAborted) {
+      ++summary_.transactions_aborted;
+      rewind_requested_ = true;
+      return false;
+    }
+    ++summary_.transactions_committed;
+    committed_ = state;
+    handed_.transactions = state.transactions;
+    summary_.committed = committed_;
     return true;
   }
 
@@ -375,7 +551,7 @@ class Sender {
     progress.rows_sent = summary_.rows_sent;
     progress.bytes_sent = summary_.bytes_sent;
     progress.dataset_time = last_time_;
-    progress.elapsed = now - start_;
+    progress.elapsed = now - run_start_;
     progress.lateness_p99 = summary_.lateness.Percentile(0.99);
     progress.due_end = last_due_;
     ctx_.progress->OnProgress(progress);
@@ -400,8 +576,18 @@ class Sender {
   const ReplayPlan& plan_;
   const ReplayContext& ctx_;
   ReplaySummary& summary_;
+  // Exactly-once: the sink commits, and the sender keeps where the replay is
+  // after the last message handed over and after the last commit.
+  const bool commits_;
+  ReplayState handed_;
+  ReplayState committed_;
+  Nanos last_commit_{0};
+  bool rewind_requested_ = false;
+  int rewinds_ = 0;
+  clock::ScheduleState tick_schedule_;  // before the row that closes a tick
   bool anchored_ = false;
-  Nanos start_{0};
+  Nanos start_{0};      // the clock's anchor: where due offset 0 is
+  Nanos run_start_{0};  // when this run's sender started
   int64_t start_epoch_ns_ = 0;
   Nanos next_progress_{0};
   int pass_ = 0;
@@ -429,39 +615,48 @@ class Sender {
 ReplaySummary RunReplay(const ReplayPlan& plan, const ReplayContext& context) {
   ReplaySummary summary;
   auto pool = std::make_shared<BatchPool>();
-  BatchQueue queue(plan.read_ahead_batches);
-  std::thread reader([&] { ReadAhead(plan, context, *pool, queue); });
-  // After the reader started, so it does not inherit the policy; top speed
-  // never sleeps, so it has nothing to gain and would only crowd the producer.
-  std::optional<clock::RealtimeScope> realtime;
-  if (plan.realtime_priority > 0 && context.schedule->paced()) {
-    realtime.emplace(plan.realtime_priority);
-    if (!realtime->status().ok()) summary.scheduling_warning = realtime->status().message();
-  }
-
   Sender sender(plan, context, summary);
-  bool stopped = false;
-  while (auto batch = queue.Pop()) {
-    std::shared_ptr<const EncodedBatch> shared(batch->release(), [pool](const EncodedBatch* done) {
-      pool->Return(const_cast<EncodedBatch*>(done));
-    });
-    if (!sender.SendBatch(std::move(shared))) {
-      stopped = true;
-      break;
+  std::optional<clock::RealtimeScope> realtime;
+  // Once, or again after each aborted transaction, from the last commit.
+  for (;;) {
+    BatchQueue queue(plan.read_ahead_batches);
+    const ReadStart start = sender.StartPoint();
+    std::thread reader([&] { ReadAhead(plan, context, start, *pool, queue); });
+    // After the reader started, so it does not inherit the policy; top speed
+    // never sleeps, so it has nothing to gain and would only crowd the producer.
+    if (!realtime && plan.realtime_priority > 0 && context.schedule->paced()) {
+      realtime.emplace(plan.realtime_priority);
+      if (!realtime->status().ok()) summary.scheduling_warning = realtime->status().message();
     }
-  }
-  queue.Close();  // unblocks the reader if we stopped early
-  reader.join();
-  if (!stopped) {
-    // The reader's error (bad row, unreadable file) ends the replay after
-    // everything before it was sent.
-    if (auto status = queue.final_status(); !status.ok()) {
-      sender.Stop(status, "input error");
-    } else {
-      sender.Stop(arrow::Status::OK(), "end of data");
+    bool stopped = false;
+    while (auto batch = queue.Pop()) {
+      std::shared_ptr<const EncodedBatch> shared(batch->release(), [pool](const EncodedBatch* done) {
+        pool->Return(const_cast<EncodedBatch*>(done));
+      });
+      if (!sender.SendBatch(std::move(shared))) {
+        stopped = true;
+        break;
+      }
     }
+    queue.Close();  // unblocks the reader if we stopped early
+    reader.join();
+    if (sender.rewind_requested()) {
+      sender.Rewind();
+      continue;
+    }
+    if (!stopped) {
+      // The reader's error (bad row, unreadable file) ends the replay after
+      // everything before it was sent.
+      if (auto status = queue.final_status(); !status.ok()) {
+        sender.Stop(status, "input error");
+      } else {
+        sender.Stop(arrow::Status::OK(), "end of data");
+      }
+    }
+    sender.Finish();
+    if (!sender.rewind_requested()) break;
+    sender.Rewind();
   }
-  sender.Finish();
   summary.encode = context.encoder->encode_stats();
   return summary;
 }

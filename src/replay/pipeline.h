@@ -56,6 +56,9 @@ struct ReplayPlan {
   // priority for the replay (clock::RealtimeScope); 0 leaves it alone.
   int realtime_priority = 0;
   std::chrono::milliseconds flush_timeout{30'000};
+  // With a transactional sink: how often the rows sent are committed, each
+  // commit with a checkpoint of where the replay is after them.
+  util::Nanos commit_interval = std::chrono::milliseconds(100);
   util::Nanos progress_interval = std::chrono::milliseconds(250);
   // The dataset span being replayed (for --fit and the progress percentage).
   std::optional<std::pair<int64_t, int64_t>> span;
@@ -94,6 +97,12 @@ struct ReplaySummary {
   std::string delivered_through_position;
   encode::EncodeStats encode;
   int passes = 0;
+  // With a transactional sink: the last checkpoint committed (the job's
+  // totals, where a resume goes on), and the transactions of this run.
+  std::optional<ReplayState> committed;
+  uint64_t transactions_committed = 0;
+  uint64_t transactions_aborted = 0;  // each rewound to the checkpoint before it
+  util::Histogram commit_time;
 };
 
 class ProgressListener {
@@ -115,6 +124,13 @@ struct ReplayContext {
   std::optional<util::Nanos> start;
   // Epoch nanoseconds of the replay's start, for --timestamp due.
   std::function<int64_t()> realtime_now_ns = [] { return clock::RealtimeNow().count(); };
+  // A resumed replay: where its checkpoint says it is. The source is sought
+  // to the next row, the schedule restored and the counts carried on.
+  std::optional<ReplayState> resume;
+  // How a resumed replay's clock restarts: false keeps the original anchor
+  // (rows already due follow --when-late), true shifts it so the next row
+  // keeps its spacing from the last one sent, counted from now.
+  bool resume_shifts_clock = false;
 };
 
 // Runs the whole replay. Never throws; the summary carries the outcome.

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "kafka/producer.h"
+#include "replay/checkpoint.h"
 
 namespace timecast::replay {
 
@@ -28,6 +29,7 @@ struct Flight {
   int64_t rows = 0;
   int64_t last_time = 0;  // dataset time of the last row, ns
   std::shared_ptr<const std::string> file;
+  int file_index = 0;
   int row_group = 0;
   int64_t last_row = 0;
   // Keeps record bytes alive until delivered when the sink does not copy them.
@@ -42,6 +44,11 @@ struct OutRecord {
   // True when `value` stays valid until delivery (Flight::batch holds it), so
   // the sink may reference it instead of copying.
   bool value_is_stable = false;
+};
+
+enum class CommitOutcome {
+  kCommitted,  // the records and the checkpoint are durable and visible together
+  kAborted,    // both were discarded: the replay goes on from the last committed state
 };
 
 struct SinkCounts {
@@ -69,6 +76,20 @@ class RecordSink {
   // undelivered-class error (exit 5) when any was not.
   virtual arrow::Status Flush(std::chrono::milliseconds timeout) = 0;
   virtual SinkCounts counts() const = 0;
+
+  // True for an exactly-once sink: what it is sent becomes visible only with
+  // a Commit, all of it or none.
+  virtual bool transactional() const { return false; }
+  // Makes everything sent since the last commit durable and visible together
+  // with `state`, the checkpoint saying where the replay is after it. On
+  // kAborted everything since the last commit was discarded (every record
+  // sent before has been reported) and the sink is ready for the rows again.
+  // A commit that cannot reach the brokers keeps trying; it fails (with the
+  // open transaction left to be aborted) only when the user stops the replay,
+  // or for good when this instance was fenced by a newer one.
+  virtual arrow::Result<CommitOutcome> Commit(const ReplayState& /*state*/) {
+    return CommitOutcome::kCommitted;
+  }
   // For the summary: e.g. "topic accidents at 127.0.0.1:9092", "stdout".
   virtual std::string Describe() const = 0;
 };

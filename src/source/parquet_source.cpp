@@ -18,6 +18,7 @@
 #include <set>
 
 #include "util/status.h"
+#include "util/text.h"
 
 namespace timecast::source {
 
@@ -25,6 +26,16 @@ std::string DescribePosition(const SourceBatch& batch, int64_t row) {
   const std::string& input = batch.file ? *batch.file : "<input>";
   if (batch.row_group < 0) return fmt::format("{}, row {}", input, batch.first_row + row);
   return fmt::format("{}, row group {}, row {}", input, batch.row_group, batch.first_row + row);
+}
+
+arrow::Result<SeekResult> BatchSource::Seek(const RowPosition& position) {
+  if (position.file != 0 || position.row_group >= 0 || position.row < 0) {
+    return util::InputError("cannot seek to file {}, row group {}, row {}: this input has one "
+                            "file and no row groups",
+                            position.file, position.row_group, position.row);
+  }
+  ARROW_RETURN_NOT_OK(Rewind());
+  return SeekResult{position.row};
 }
 
 std::string ColumnNames(const arrow::Schema& schema) {
@@ -280,6 +291,48 @@ arrow::Status ParquetSource::Rewind() {
   return arrow::Status::OK();
 }
 
+arrow::Result<SeekResult> ParquetSource::Seek(const RowPosition& position) {
+  const auto describe = [&] {
+    return fmt::format("file {}, row group {}, row {}", position.file, position.row_group,
+                       position.row);
+  };
+  if (position.file < 0 || static_cast<size_t>(position.file) >= files_.size()) {
+    return util::InputError("cannot seek to {}: the input has {} file(s)", describe(), files_.size());
+  }
+  const File& file = *files_[static_cast<size_t>(position.file)];
+  const auto metadata = file.reader->parquet_reader()->metadata();
+  if (position.row_group < 0 || position.row_group > metadata->num_row_groups() ||
+      position.row < 0 ||
+      (position.row_group < metadata->num_row_groups() &&
+       position.row > metadata->RowGroup(position.row_group)->num_rows())) {
+    return util::InputError("cannot seek to {} in '{}': it has {} row group(s)", describe(),
+                            *file.path, metadata->num_row_groups());
+  }
+  reader_.reset();
+  file_index_ = static_cast<size_t>(position.file);
+  // OpenRowGroup() opens the group after row_group_; the row groups that the
+  // --from statistics skip are skipped from there on as from the start.
+  row_group_ = position.row_group - 1;
+  ARROW_RETURN_NOT_OK(OpenRowGroup());
+  const bool landed = reader_ && file_index_ == static_cast<size_t>(position.file) &&
+                      row_group_ == position.row_group;
+  return SeekResult{landed ? position.row : 0};
+}
+
+arrow::Result<std::vector<InputFile>> ParquetSource::Identity() const {
+  std::vector<InputFile> identity;
+  for (const auto& file : files_) {
+    InputFile one;
+    one.path = *file->path;
+    std::error_code error;
+    one.bytes = static_cast<int64_t>(std::filesystem::file_size(one.path, error));
+    if (error) return util::InputError("cannot stat '{}': {}", one.path, error.message());
+    one.fingerprint = util::Fingerprint(file->reader->parquet_reader()->metadata()->SerializeToString());
+    identity.push_back(std::move(one));
+  }
+  return identity;
+}
+
 arrow::Status ParquetSource::OpenRowGroup() {
   while (file_index_ < files_.size()) {
     File& file = *files_[file_index_];
@@ -332,7 +385,8 @@ arrow::Result<std::optional<SourceBatch>> ParquetSource::Next() {
     if (file.needs_reorder) {
       ARROW_ASSIGN_OR_RAISE(batch, batch->SelectColumns(file.reorder));
     }
-    SourceBatch out{std::move(batch), file.path, row_group_, row_in_group_};
+    SourceBatch out{std::move(batch), file.path, row_group_, row_in_group_,
+                    static_cast<int>(file_index_)};
     row_in_group_ += out.batch->num_rows();
     if (out.batch->num_rows() == 0) continue;
     return out;

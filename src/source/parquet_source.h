@@ -50,6 +50,11 @@ class ParquetSource final : public BatchSource {
   std::shared_ptr<arrow::Schema> schema() const override;
   arrow::Result<std::optional<SourceBatch>> Next() override;
   arrow::Status Rewind() override;
+  // Skips whole files and row groups unread; the rows before `position.row`
+  // within its row group are left to the caller to drop.
+  arrow::Result<SeekResult> Seek(const RowPosition& position) override;
+  // Each file's path, size and a fingerprint of its serialized footer.
+  arrow::Result<std::vector<InputFile>> Identity() const override;
 
   // The time column's smallest and largest value over all files, from the
   // row-group statistics (no data read); nullopt when a row group lacks them.

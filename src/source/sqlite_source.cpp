@@ -12,6 +12,7 @@
 #include "source/time_column.h"
 #include "sqlite/database.h"
 #include "util/status.h"
+#include "util/text.h"
 
 namespace timecast::source {
 namespace {
@@ -170,6 +171,33 @@ arrow::Status SqliteSource::Rewind() {
   next_row_ = 0;
   done_ = false;
   return arrow::Status::OK();
+}
+
+arrow::Result<SeekResult> SqliteSource::Seek(const RowPosition& position) {
+  if (position.file != 0 || position.row_group >= 0 || position.row < 0) {
+    return BatchSource::Seek(position);  // refuses it, naming the position
+  }
+  ARROW_RETURN_NOT_OK(Rewind());
+  while (next_row_ < position.row) {
+    ARROW_ASSIGN_OR_RAISE(bool has_row, cursor_->Step());
+    if (!has_row) {
+      return util::InputError("cannot seek to row {} of {}: it has {} row(s)", position.row,
+                              *name_, next_row_);
+    }
+    ++next_row_;
+  }
+  return SeekResult{0};
+}
+
+arrow::Result<std::vector<InputFile>> SqliteSource::Identity() const {
+  InputFile file;
+  file.path = spec_.path + "?table=" + spec_.table;
+  ARROW_ASSIGN_OR_RAISE(auto count, db_->Prepare("SELECT COUNT(*) FROM " +
+                                                 sqlite::QuoteIdentifier(spec_.table)));
+  ARROW_ASSIGN_OR_RAISE(bool row, count->Step());
+  file.bytes = row ? sqlite3_column_int64(count->get(), 0) : 0;  // rows, for a table
+  file.fingerprint = util::Fingerprint(schema_->ToString() + "\n" + std::to_string(file.bytes));
+  return std::vector<InputFile>{std::move(file)};
 }
 
 arrow::Result<std::optional<SourceBatch>> SqliteSource::Next() {

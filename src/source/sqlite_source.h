@@ -49,6 +49,10 @@ class SqliteSource final : public BatchSource {
   std::shared_ptr<arrow::Schema> schema() const override { return schema_; }
   arrow::Result<std::optional<SourceBatch>> Next() override;
   arrow::Status Rewind() override;
+  // Steps the cursor past the rows before `position.row` without converting them.
+  arrow::Result<SeekResult> Seek(const RowPosition& position) override;
+  // The database file, with the table's schema and row count as its fingerprint.
+  arrow::Result<std::vector<InputFile>> Identity() const override;
 
   // Smallest and largest value of the time column (MIN/MAX, using its index).
   arrow::Result<std::optional<std::pair<int64_t, int64_t>>> TimeRange(

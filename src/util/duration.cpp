@@ -1,5 +1,7 @@
 #include "util/duration.h"
 
+#include <fmt/chrono.h>
+
 #include <cmath>
 #include <limits>
 
@@ -76,6 +78,11 @@ std::string FormatDuration(Nanos duration) {
   if (h >= 24) return fmt::format("{}{}d{:02}h{:02}m", sign, h / 24, h % 24, m);
   if (h > 0) return fmt::format("{}{}h{:02}m{:02}s", sign, h, m, s);
   return fmt::format("{}{}m{:02}s", sign, m, s);
+}
+
+std::string FormatUtcTime(std::chrono::system_clock::time_point time) {
+  return fmt::format("{:%Y-%m-%d %H:%M:%S} UTC",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(time)));
 }
 
 }  // namespace timecast::util

@@ -20,4 +20,7 @@ arrow::Result<Nanos> ParseDuration(std::string_view text);
 // Formats for humans: "1h02m03s", "4.250s", "12.3ms", "850us", "0s".
 std::string FormatDuration(Nanos duration);
 
+// A wall-clock instant for people: "2026-12-05 09:30:12 UTC".
+std::string FormatUtcTime(std::chrono::system_clock::time_point time);
+
 }  // namespace timecast::util

@@ -1,5 +1,7 @@
 #include "util/output_file.h"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -16,6 +18,28 @@ arrow::Status WriteTextFile(const std::string& path, const std::string& text) {
   out << text;
   out.close();
   if (!out) return UsageError("cannot write '{}': {}", path, std::strerror(errno));
+  return arrow::Status::OK();
+}
+
+arrow::Status CheckWritable(const std::string& path, std::string_view option) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    if (fs::is_directory(path, ec)) return UsageError("{} '{}' is a directory", option, path);
+    if (access(path.c_str(), W_OK) != 0) {
+      return UsageError("{} '{}' cannot be written: {}", option, path, std::strerror(errno));
+    }
+    return arrow::Status::OK();
+  }
+  fs::path parent = fs::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  if (!fs::is_directory(parent, ec)) {
+    return UsageError("{} '{}' cannot be written: directory '{}' does not exist", option, path,
+                      parent.string());
+  }
+  if (access(parent.c_str(), W_OK) != 0) {
+    return UsageError("{} '{}' cannot be written: {}", option, path, std::strerror(errno));
+  }
   return arrow::Status::OK();
 }
 

@@ -6,6 +6,7 @@
 #include <arrow/status.h>
 
 #include <string>
+#include <string_view>
 
 namespace timecast::util {
 
@@ -20,5 +21,10 @@ arrow::Status CommitTemporaryFile(arrow::io::OutputStream& file, const std::stri
 // the path: for small outputs such as --stats-json summaries. Unlike the
 // outputs above it writes in place, so a path like /dev/stdout works.
 arrow::Status WriteTextFile(const std::string& path, const std::string& text);
+
+// Fails with a usage error naming `option` and `path` when WriteTextFile
+// could not write there (no such directory, no permission), without
+// creating or changing anything: checked before a run, not after it.
+arrow::Status CheckWritable(const std::string& path, std::string_view option);
 
 }  // namespace timecast::util

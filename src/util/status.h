@@ -22,6 +22,8 @@ enum class ExitCode : int {
   kKafka = 4,          // broker unreachable, topic missing, fatal client error
   kUndelivered = 5,    // the run finished but some messages were not delivered
   kMismatch = 6,       // verify found missing, duplicated or differing records
+  kCheckpoint = 7,     // a job's checkpoint forbids the run: none to resume, one not
+                       // resumed, or the input or options changed since
   kInterrupted = 130,  // stopped by SIGINT/SIGTERM after a clean flush
 };
 
@@ -58,6 +60,12 @@ arrow::Status UndeliveredError(fmt::format_string<Args...> f, Args&&... args) {
 template <typename... Args>
 arrow::Status MismatchError(fmt::format_string<Args...> f, Args&&... args) {
   return MakeError(arrow::StatusCode::Invalid, ExitCode::kMismatch,
+                   fmt::format(f, std::forward<Args>(args)...));
+}
+
+template <typename... Args>
+arrow::Status CheckpointError(fmt::format_string<Args...> f, Args&&... args) {
+  return MakeError(arrow::StatusCode::Invalid, ExitCode::kCheckpoint,
                    fmt::format(f, std::forward<Args>(args)...));
 }
 

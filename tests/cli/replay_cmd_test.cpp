@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <parquet/arrow/writer.h>
 
+#include <filesystem>
+
 #include <fstream>
 
 #include "test_support.h"
@@ -88,11 +90,44 @@ TEST(Cli, ReplayFlagErrorsAreUsageErrors) {
   ExpectUsageError({"replay", file, "--sink", "stdout", "--rt-priority", "100"}, "--rt-priority");
   ExpectUsageError({"replay", file, "--sink", "stdout", "--send-ahead", "soon"},
                    "invalid duration 'soon'");
-  ExpectUsageError({"replay", file, "--sink", "file:/dev/null", "--topspeed", "-q", "--stats-json",
+  // Refused before the first row: the sink's file is never created.
+  const std::string sent = testing::TempDir() + "/sent.jsonl";
+  ExpectUsageError({"replay", file, "--sink", "file:" + sent, "--topspeed", "-q", "--stats-json",
                     "/nonexistent-dir/stats.json"},
-                   "cannot write '/nonexistent-dir/stats.json': No such file or directory");
+                   "--stats-json '/nonexistent-dir/stats.json' cannot be written: directory "
+                   "'/nonexistent-dir' does not exist");
+  EXPECT_FALSE(std::filesystem::exists(sent));
   ExpectUsageError({"replay", file, "--sink", "stdout", "--timestamp", "event"},
                    "--timestamp event needs a timestamp or date time column");
+}
+
+TEST(Cli, ExactlyOnceOptionsThatCannotWorkAreRefusedUpFront) {
+  const std::string file = SmallFile();
+  ExpectUsageError({"replay", file, "-t", "x", "--guarantee", "exactly-once"},
+                   "--guarantee exactly-once needs --job NAME");
+  ExpectUsageError({"replay", file, "-t", "x", "--job", "j"},
+                   "--job, --resume and --start-over name and continue an exactly-once replay");
+  ExpectUsageError({"replay", file, "-t", "x", "--resume"}, "add --guarantee exactly-once");
+  ExpectUsageError({"replay", file, "-t", "x", "--guarantee", "twice"},
+                   "--guarantee must be exactly-once or at-least-once, got 'twice'");
+  ExpectUsageError({"replay", file, "-t", "x", "--guarantee", "exactly-once", "--job", "j",
+                    "--resume", "--start-over"},
+                   "--resume and --start-over exclude each other");
+  ExpectUsageError({"replay", file, "--sink", "stdout", "--guarantee", "exactly-once", "--job", "j"},
+                   "--guarantee exactly-once needs the Kafka sink");
+  ExpectUsageError({"replay", file, "-t", "x", "--guarantee", "exactly-once", "--job", "j",
+                    "--max-disorder", "1s"},
+                   "--max-disorder cannot be combined with --guarantee exactly-once");
+  ExpectUsageError({"replay", file, "-t", "x", "--guarantee", "exactly-once", "--job", "j",
+                    "--resume-clock", "later"},
+                   "--resume-clock must be keep or shift, got 'later'");
+  ExpectUsageError({"replay", file, "-t", "x", "--guarantee", "exactly-once", "--job", "j",
+                    "--commit-interval", "0s"},
+                   "--commit-interval must be positive");
+  // librdkafka would refuse to produce outside a transaction: say what to do instead.
+  ExpectUsageError({"replay", file, "-t", "x", "-X", "transactional.id=mine", "-b",
+                    "127.0.0.1:1"},
+                   "-X transactional.id is not for replay: --guarantee exactly-once --job NAME");
 }
 
 TEST(Cli, InputErrorsExitThree) {

@@ -111,6 +111,28 @@ TEST(Schedule, ShiftCarriesAcrossLoops) {
   EXPECT_EQ(schedule.Next(kSecond), seconds(4));
 }
 
+TEST(Schedule, ARestoredStateGivesEveryLaterRowTheSameDueTime) {
+  clock::PaceOptions pace;
+  pace.speed = 2;
+  pace.max_gap = std::chrono::seconds(1);
+  auto whole = Schedule::Make(pace, Nanos(0)).ValueOrDie();
+  auto first = Schedule::Make(pace, Nanos(0)).ValueOrDie();
+  const std::vector<int64_t> times = {5'000'000'000, 6'000'000'000, 30'000'000'000, 31'000'000'000};
+  std::vector<Nanos> expected;
+  for (int64_t t : times) expected.push_back(whole.Next(t));
+  first.Next(times[0]);
+  first.Next(times[1]);
+  first.OnLate(Nanos(7));
+  auto resumed = Schedule::Make(pace, Nanos(0)).ValueOrDie();
+  resumed.Restore(first.state());
+  EXPECT_EQ(resumed.state(), first.state());
+  EXPECT_EQ(resumed.Next(times[2]), expected[2]);
+  EXPECT_EQ(resumed.Next(times[3]), expected[3]);
+  resumed.Shift(std::chrono::seconds(10));
+  resumed.StartPass();
+  EXPECT_EQ(resumed.Next(times[0]), expected[3] + std::chrono::seconds(10));
+}
+
 TEST(Schedule, RejectsNonsensicalPacing) {
   EXPECT_EQ(util::ExitCodeOf(Schedule::Make({.mode = PaceMode::kSpeed, .speed = 0}, Nanos(0)).status()),
             util::ExitCode::kUsage);

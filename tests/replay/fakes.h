@@ -51,6 +51,13 @@ class VectorSource final : public source::BatchSource {
     ++rewinds;
     return arrow::Status::OK();
   }
+  // Each batch stands for a row group.
+  arrow::Result<source::SeekResult> Seek(const source::RowPosition& position) override {
+    next_ = static_cast<size_t>(position.row_group);
+    ++seeks;
+    return source::SeekResult{position.row};
+  }
+  int seeks = 0;
   // Makes the first read take `cost` of fake time, like opening a big file.
   void SlowFirstRead(clock::FakeClock* clock, util::Nanos cost) {
     open_clock_ = clock;
@@ -117,6 +124,34 @@ class MemorySink final : public RecordSink {
   SinkCounts counts() const override { return counts_; }
   std::string Describe() const override { return "memory"; }
 
+  // As a transactional sink: records become `visible` only with a commit;
+  // the commits numbered in `abort_commits` (0 for the first) abort instead.
+  bool transactional() const override { return transactional_; }
+  arrow::Result<CommitOutcome> Commit(const ReplayState& state) override {
+    const size_t number = commits.size() + aborted;
+    if (commit_cost.count() > 0 && clock_ != nullptr) {
+      if (auto* fake = dynamic_cast<clock::FakeClock*>(clock_)) fake->Advance(commit_cost);
+    }
+    Deliver();
+    if (abort_commits.count(number) > 0) {
+      ++aborted;
+      uncommitted_ = records.size();
+      return CommitOutcome::kAborted;
+    }
+    for (size_t i = uncommitted_; i < records.size(); ++i) visible.push_back(records[i].value);
+    uncommitted_ = records.size();
+    commits.push_back(state);
+    commit_times.push_back(clock_->Now());
+    return CommitOutcome::kCommitted;
+  }
+  bool transactional_ = false;
+  std::set<size_t> abort_commits;
+  std::vector<ReplayState> commits;
+  std::vector<util::Nanos> commit_times;
+  std::vector<std::string> visible;  // committed record values, in order
+  size_t aborted = 0;
+  util::Nanos commit_cost{0};  // fake time each commit takes
+
   std::vector<SentRecord> records;
   std::set<size_t> fail_messages;  // indexes of messages whose delivery fails
   bool hold_deliveries = false;    // never report (a broker that went away)
@@ -142,6 +177,7 @@ class MemorySink final : public RecordSink {
     pending_.clear();
   }
   clock::Clock* clock_;
+  size_t uncommitted_ = 0;  // records from here on are in the open transaction
   std::vector<std::pair<Flight*, bool>> pending_;
   SinkCounts counts_;
 };

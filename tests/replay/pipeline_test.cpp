@@ -33,6 +33,10 @@ struct Harness {
   std::function<bool()> stop = [] { return false; };
   std::unique_ptr<VectorSource> source;
   util::Nanos first_read_cost{0};
+  std::optional<ReplayState> resume;
+  bool resume_shifts_clock = false;
+  // Epoch ns of fake time 0: the wall clock follows the fake clock.
+  static constexpr int64_t kEpoch = 1'700'000'000'000'000'000;
 
   Harness() { plan.row.time = {"Stream_Time", std::nullopt}; }
 
@@ -54,7 +58,9 @@ struct Harness {
     context.clock = &clock;
     context.sink = &sink;
     context.stop_requested = stop;
-    context.realtime_now_ns = [] { return int64_t{1'700'000'000'000'000'000}; };
+    context.realtime_now_ns = [this] { return kEpoch + clock.Now().count(); };
+    context.resume = resume;
+    context.resume_shifts_clock = resume_shifts_clock;
     return RunReplay(plan, context);
   }
 
@@ -622,6 +628,199 @@ TEST(ColumnsToRead, AddsTimeKeyHeaderAndTimestampColumnsOnce) {
   row.timestamp_column = "Start_Time";
   EXPECT_EQ(ColumnsToRead(row, {}),
             (std::vector<std::string>{"ID", "Event", "Stream_Time", "Severity", "Start_Time"}));
+}
+
+// Exactly-once: a transactional sink commits the rows with a checkpoint of
+// where the replay is after them; an abort rewinds to the last checkpoint; a
+// resume from a checkpoint sends exactly the rest.
+
+// Ten rows, 100 ms apart at --rate 10, two "row groups" of five.
+void AddTenRows(Harness& h) {
+  h.Add("[0, 1, 2, 3, 4]", "[0, 1, 2, 3, 4]", R"(["Start", "Start", "Start", "Start", "Start"])");
+  h.Add("[5, 6, 7, 8, 9]", "[5, 6, 7, 8, 9]", R"(["End", "End", "End", "End", "End"])");
+}
+
+Harness ExactlyOnceHarness() {
+  Harness h;
+  h.sink.transactional_ = true;
+  h.pace.mode = clock::PaceMode::kRate;
+  h.pace.rate = 10;
+  h.plan.commit_interval = milliseconds(250);
+  AddTenRows(h);
+  return h;
+}
+
+std::vector<std::string> AllValues(const Harness& h) {
+  std::vector<std::string> values;
+  for (const auto& record : h.sink.records) values.push_back(record.value);
+  return values;
+}
+
+TEST(ExactlyOnce, CommitsEachIntervalWithThePositionOfTheNextRow) {
+  Harness h = ExactlyOnceHarness();
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  EXPECT_EQ(h.sink.visible, AllValues(h));
+  ASSERT_GE(h.sink.commits.size(), 3u);
+  // Rows go at 0, 100, ... 900 ms; the first commit comes at 250 ms, while
+  // the sender waits for row 3: rows 0-2 are in it, row 3 of group 0 is next.
+  const ReplayState& first = h.sink.commits[0];
+  EXPECT_EQ(h.sink.commit_times[0], milliseconds(250));
+  EXPECT_EQ(first.rows, 3u);
+  EXPECT_EQ(first.next, (source::RowPosition{0, 0, 3}));
+  EXPECT_EQ(first.last_time, 2'000'000'000);
+  EXPECT_EQ(first.transactions, 1u);
+  EXPECT_EQ(first.anchor_epoch_ns, Harness::kEpoch);
+  EXPECT_FALSE(first.finished);
+  // The schedule as it stands after row 2: a restored one puts row 3 at 300 ms.
+  clock::Schedule restored = clock::Schedule::Make(h.pace, util::Nanos(0)).ValueOrDie();
+  restored.Restore(first.schedule);
+  EXPECT_EQ(restored.Next(3'000'000'000), milliseconds(300));
+  const ReplayState& last = h.sink.commits.back();
+  EXPECT_TRUE(last.finished);
+  EXPECT_EQ(last.rows, 10u);
+  EXPECT_EQ(last.messages, 10u);
+  EXPECT_EQ(last.next, (source::RowPosition{0, 1, 5}));
+  EXPECT_EQ(summary.committed, last);
+  EXPECT_EQ(summary.transactions_committed, h.sink.commits.size());
+}
+
+TEST(ExactlyOnce, RowsBeforeALullCommitWithoutWaitingForTheNextRow) {
+  Harness h;
+  h.sink.transactional_ = true;
+  h.plan.commit_interval = milliseconds(100);
+  h.Add("[0, 0.01, 60]", "[1, 2, 3]", R"(["Start", "Start", "End"])");
+  ASSERT_TRUE(h.Run().status.ok());
+  ASSERT_GE(h.sink.commit_times.size(), 2u);
+  EXPECT_LE(h.sink.commit_times[0], milliseconds(160));  // not at 60 s, with row 3
+  EXPECT_EQ(h.sink.commits[0].rows, 2u);
+}
+
+TEST(ExactlyOnce, AnAbortedCommitRewindsToTheLastCheckpointAndLosesNothing) {
+  Harness h = ExactlyOnceHarness();
+  h.sink.abort_commits = {1};
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  EXPECT_EQ(summary.transactions_aborted, 1u);
+  EXPECT_EQ(h.source->seeks, 1);
+  // Every row visible exactly once, in order, although some were sent twice.
+  ASSERT_EQ(h.sink.visible.size(), 10u);
+  Harness full = ExactlyOnceHarness();
+  ASSERT_TRUE(full.Run().status.ok());
+  EXPECT_EQ(h.sink.visible, full.sink.visible);
+  EXPECT_GT(h.sink.records.size(), 10u);
+  EXPECT_EQ(summary.committed->rows, 10u);
+  EXPECT_EQ(summary.rows_sent, 10u);
+}
+
+TEST(ExactlyOnce, AnAbortedFinalCommitIsRedone) {
+  Harness h = ExactlyOnceHarness();
+  h.plan.commit_interval = seconds(60);  // one commit, at the end
+  h.sink.abort_commits = {0};
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  ASSERT_EQ(h.sink.commits.size(), 1u);
+  EXPECT_TRUE(h.sink.commits[0].finished);
+  EXPECT_EQ(h.sink.visible.size(), 10u);
+  EXPECT_EQ(h.sink.records.size(), 20u);
+}
+
+// Stops `h`'s replay (as a signal would) once `rows` were handed over.
+void StopAfter(Harness& h, size_t rows) {
+  auto stopped = std::make_shared<bool>(false);
+  h.stop = [stopped] { return *stopped; };
+  h.sink.on_send = [stopped, rows](size_t sent) { *stopped |= sent == rows; };
+}
+
+// The last commit of a replay stopped after `rows` rows.
+ReplayState CommittedAfterAStop(size_t rows) {
+  Harness first = ExactlyOnceHarness();
+  StopAfter(first, rows);
+  const ReplaySummary stopped = first.Run();
+  EXPECT_EQ(stopped.status.code(), arrow::StatusCode::Cancelled);
+  EXPECT_FALSE(first.sink.commits.back().finished);
+  return first.sink.commits.back();
+}
+
+TEST(ExactlyOnce, AResumeSendsExactlyTheRestOnTheOriginalClock) {
+  Harness full = ExactlyOnceHarness();
+  ASSERT_TRUE(full.Run().status.ok());
+  for (size_t stop_after : {1u, 4u, 5u, 6u, 9u}) {
+    SCOPED_TRACE(stop_after);
+    const ReplayState checkpoint = CommittedAfterAStop(stop_after);
+    EXPECT_EQ(checkpoint.rows, stop_after);  // a stop commits what was sent
+    Harness resumed = ExactlyOnceHarness();
+    resumed.resume = checkpoint;
+    resumed.clock.Advance(milliseconds(300));  // the restart took this long
+    const ReplaySummary summary = resumed.Run();
+    ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+    std::vector<std::string> together(full.sink.visible.begin(),
+                                      full.sink.visible.begin() + static_cast<long>(stop_after));
+    together.insert(together.end(), resumed.sink.visible.begin(), resumed.sink.visible.end());
+    EXPECT_EQ(together, full.sink.visible);
+    EXPECT_EQ(summary.committed->rows, 10u);
+    EXPECT_EQ(summary.rows_sent, 10u - stop_after);
+    // Kept clock: each row's due timestamp is the uninterrupted run's.
+    for (size_t i = 0; i < resumed.sink.records.size(); ++i) {
+      EXPECT_EQ(resumed.sink.records[i].timestamp_ms,
+                full.sink.records[stop_after + i].timestamp_ms);
+    }
+  }
+}
+
+TEST(ExactlyOnce, AResumeThatShiftsTheClockKeepsTheSpacingFromNow) {
+  const ReplayState checkpoint = CommittedAfterAStop(4);
+  Harness resumed = ExactlyOnceHarness();
+  resumed.resume = checkpoint;
+  resumed.resume_shifts_clock = true;
+  resumed.clock.Advance(seconds(30));
+  ASSERT_TRUE(resumed.Run().status.ok());
+  ASSERT_EQ(resumed.sink.records.size(), 6u);
+  // Row 4 is due 100 ms after row 3 was, counted from the resume.
+  EXPECT_EQ(resumed.sink.records[0].sent_at, seconds(30) + milliseconds(100));
+  EXPECT_EQ(resumed.sink.records[5].sent_at, seconds(30) + milliseconds(600));
+}
+
+TEST(ExactlyOnce, AResumeInALaterLoopPassGoesOnInThatPass) {
+  Harness full = ExactlyOnceHarness();
+  full.plan.loops = 2;
+  ASSERT_TRUE(full.Run().status.ok());
+  ASSERT_EQ(full.sink.visible.size(), 20u);
+  Harness first = ExactlyOnceHarness();
+  first.plan.loops = 2;
+  StopAfter(first, 13);
+  first.Run();
+  const ReplayState checkpoint = first.sink.commits.back();
+  EXPECT_EQ(checkpoint.pass, 1);
+  EXPECT_EQ(checkpoint.rows, 13u);
+  Harness resumed = ExactlyOnceHarness();
+  resumed.plan.loops = 2;
+  resumed.resume = checkpoint;
+  ASSERT_TRUE(resumed.Run().status.ok());
+  std::vector<std::string> together = first.sink.visible;
+  together.insert(together.end(), resumed.sink.visible.begin(), resumed.sink.visible.end());
+  EXPECT_EQ(together, full.sink.visible);
+}
+
+TEST(ExactlyOnce, TickArraysResumeWithTheSameArrays) {
+  auto tick_harness = [] {
+    Harness h = ExactlyOnceHarness();
+    h.plan.format = OutputFormat::kTickArray;
+    h.plan.tick = milliseconds(300);
+    return h;
+  };
+  Harness full = tick_harness();
+  ASSERT_TRUE(full.Run().status.ok());
+  Harness first = tick_harness();
+  StopAfter(first, 2);
+  first.Run();
+  ASSERT_FALSE(first.sink.commits.empty());
+  Harness resumed = tick_harness();
+  resumed.resume = first.sink.commits.back();
+  ASSERT_TRUE(resumed.Run().status.ok());
+  std::vector<std::string> together = first.sink.visible;
+  together.insert(together.end(), resumed.sink.visible.begin(), resumed.sink.visible.end());
+  EXPECT_EQ(together, full.sink.visible);
 }
 
 }  // namespace

@@ -78,6 +78,49 @@ TEST(ParquetSource, StreamsRowGroupsInBatchesWithPositions) {
   EXPECT_EQ((*source)->total_rows(), 10);
 }
 
+TEST(ParquetSource, SeekSkipsFilesAndRowGroupsAndLeavesTheRestOfAGroupToDrop) {
+  const std::string dir = timecast::testing::TempDir();
+  WriteFile(dir + "/a.parquet", 0, 10, 4);   // row groups 0-3, 4-7, 8-9
+  WriteFile(dir + "/b.parquet", 10, 6, 4);   // row groups 10-13, 14-15
+  auto source = ParquetSource::Open({dir + "/a.parquet", dir + "/b.parquet"}, {.batch_rows = 3});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  std::vector<SourceBatch> batches;
+  auto sought = (*source)->Seek({1, 0, 2});
+  ASSERT_TRUE(sought.ok()) << sought.status().ToString();
+  EXPECT_EQ(sought->rows_to_drop, 2);
+  EXPECT_EQ(ReadIds(**source, &batches), (std::vector<int32_t>{10, 11, 12, 13, 14, 15}));
+  EXPECT_EQ(batches[0].file_index, 1);
+  EXPECT_EQ(batches[0].row_group, 0);
+  // Past the last row of a group, and past the last group of a file.
+  ASSERT_EQ((*source)->Seek({0, 1, 4})->rows_to_drop, 4);
+  EXPECT_EQ(ReadIds(**source).front(), 4);
+  ASSERT_EQ((*source)->Seek({0, 3, 0})->rows_to_drop, 0);
+  EXPECT_EQ(ReadIds(**source).front(), 10);
+  // A position the input does not have.
+  for (const RowPosition& bad : {RowPosition{2, 0, 0}, RowPosition{0, 4, 0},
+                                 RowPosition{0, 2, 3}, RowPosition{0, -1, 0}}) {
+    auto refused = (*source)->Seek(bad);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(util::ExitCodeOf(refused.status()), util::ExitCode::kInput);
+    EXPECT_NE(refused.status().message().find("cannot seek to"), std::string::npos);
+  }
+}
+
+TEST(ParquetSource, IdentityHoldsEachFilesSizeAndFooterFingerprint) {
+  const std::string dir = timecast::testing::TempDir();
+  WriteFile(dir + "/a.parquet", 0, 10, 4);
+  auto before = (*ParquetSource::Open({dir + "/a.parquet"}, {}))->Identity();
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before->size(), 1u);
+  EXPECT_EQ((*before)[0].path, dir + "/a.parquet");
+  EXPECT_EQ((*before)[0].bytes, static_cast<int64_t>(std::filesystem::file_size(dir + "/a.parquet")));
+  EXPECT_EQ((*before)[0].fingerprint.size(), 16u);
+  EXPECT_EQ(*(*ParquetSource::Open({dir + "/a.parquet"}, {}))->Identity(), *before);
+  WriteFile(dir + "/a.parquet", 1, 10, 4);  // other values, same shape
+  auto after = (*ParquetSource::Open({dir + "/a.parquet"}, {}))->Identity();
+  EXPECT_NE((*after)[0].fingerprint, (*before)[0].fingerprint);
+}
+
 TEST(ParquetSource, ProjectsColumnsInTheRequestedOrder) {
   const std::string dir = timecast::testing::TempDir();
   WriteFile(dir + "/a.parquet", 0, 3, 10);

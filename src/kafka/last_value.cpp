@@ -1,0 +1,73 @@
+#include "kafka/last_value.h"
+
+#include <algorithm>
+
+#include "kafka/consumer.h"
+#include "util/status.h"
+
+namespace timecast::kafka {
+
+int32_t PartitionForKey(std::string_view key, int partitions) {
+  uint32_t hash = 2166136261u;
+  for (const char c : key) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 16777619u;
+  }
+  return static_cast<int32_t>(hash % static_cast<uint32_t>(std::max(partitions, 1)));
+}
+
+arrow::Result<std::optional<KeyedValue>> ReadLastValue(const Config& config,
+                                                       const std::string& topic,
+                                                       int32_t partition, std::string_view key,
+                                                       std::chrono::milliseconds timeout) {
+  Config reader = config;
+  reader.Set("group.id", "timecast-last-value-reader");  // assign() only: never joins
+  reader.Set("enable.auto.commit", "false");
+  reader.Set("isolation.level", "read_committed");
+  reader.Set("enable.partition.eof", "true");
+  ARROW_ASSIGN_OR_RAISE(auto consumer, Consumer::Create(reader));
+  const std::string where = topic + " [" + std::to_string(partition) + "]";
+  int64_t low = 0, high = 0;
+  // With read_committed, `high` is the last stable offset: an open
+  // transaction's records (a zombie's) are past it.
+  if (auto err = rd_kafka_query_watermark_offsets(consumer->handle(), topic.c_str(), partition,
+                                                  &low, &high, static_cast<int>(timeout.count()))) {
+    return ErrorStatus(err, "reading the offsets of " + where);
+  }
+  int64_t window = 1024;
+  int64_t end = high;  // read [begin, end) in each round
+  while (end > low) {
+    const int64_t begin = std::max(low, end - window);
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = begin;
+    if (auto err = rd_kafka_assign(consumer->handle(), list.get())) {
+      return ErrorStatus(err, "assigning " + where);
+    }
+    std::optional<KeyedValue> found;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        return util::KafkaError("reading {} from offset {}: no end of partition within {} ms",
+                                where, begin, timeout.count());
+      }
+      MessagePtr message = consumer->Poll(std::chrono::milliseconds(100));
+      if (!message) continue;
+      if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
+      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return util::KafkaError("reading {}: {}", where, rd_kafka_message_errstr(message.get()));
+      }
+      if (message->offset >= end) break;
+      const std::string_view record_key(static_cast<const char*>(message->key), message->key_len);
+      if (message->key != nullptr && record_key == key) {
+        found = KeyedValue{std::string(static_cast<const char*>(message->payload), message->len),
+                           partition, message->offset};
+      }
+    }
+    if (found) return found;
+    end = begin;
+    window *= 4;
+  }
+  return std::nullopt;
+}
+
+}  // namespace timecast::kafka
