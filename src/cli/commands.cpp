@@ -2,6 +2,7 @@
 
 namespace timecast::cli {
 
+CommandAction AddCheckpointCommand(CLI::App& app);
 CommandAction AddGenerateCommand(CLI::App& app);
 CommandAction AddLoadCommand(CLI::App& app);
 CommandAction AddPrepareCommand(CLI::App& app);
@@ -11,6 +12,8 @@ CommandAction AddVerifyCommand(CLI::App& app);
 
 std::span<const Command> Commands() {
   static const Command kCommands[] = {
+      {"checkpoint", "Show an exactly-once replay job's last committed checkpoint",
+       AddCheckpointCommand},
       {"generate", "Write a synthetic US-accidents dataset (Parquet or CSV)", AddGenerateCommand},
       {"load", "Load a Parquet dataset into a SQLite table (the prototype's staging table)",
        AddLoadCommand},

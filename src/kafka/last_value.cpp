@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kafka/admin.h"
 #include "kafka/consumer.h"
 #include "util/status.h"
 
@@ -18,7 +19,8 @@ int32_t PartitionForKey(std::string_view key, int partitions) {
 
 arrow::Result<std::optional<KeyedValue>> ReadLastValue(const Config& config,
                                                        const std::string& topic,
-                                                       int32_t partition, std::string_view key,
+                                                       std::optional<int32_t> partition_wanted,
+                                                       std::string_view key,
                                                        std::chrono::milliseconds timeout) {
   Config reader = config;
   reader.Set("group.id", "timecast-last-value-reader");  // assign() only: never joins
@@ -26,6 +28,13 @@ arrow::Result<std::optional<KeyedValue>> ReadLastValue(const Config& config,
   reader.Set("isolation.level", "read_committed");
   reader.Set("enable.partition.eof", "true");
   ARROW_ASSIGN_OR_RAISE(auto consumer, Consumer::Create(reader));
+  int32_t partition = 0;
+  if (partition_wanted) {
+    partition = *partition_wanted;
+  } else {
+    ARROW_ASSIGN_OR_RAISE(const int partitions, PartitionCount(consumer->handle(), topic, timeout));
+    partition = PartitionForKey(key, partitions);
+  }
   const std::string where = topic + " [" + std::to_string(partition) + "]";
   int64_t low = 0, high = 0;
   // With read_committed, `high` is the last stable offset: an open

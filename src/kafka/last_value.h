@@ -20,14 +20,15 @@ struct KeyedValue {
   int64_t offset = 0;
 };
 
-// The last committed record with key `key` in `topic` [`partition`], or
-// nullopt when there is none. Reads backwards from the last stable offset in
+// The last committed record with key `key` in `topic` [`partition`] (by
+// default the partition PartitionForKey gives), or nullopt when there is none. Reads backwards from the last stable offset in
 // windows that grow fourfold (1,024 records first), so a long tail of other
 // keys is not read whole. `config` holds bootstrap.servers and the user's
 // properties; read_committed is forced.
 arrow::Result<std::optional<KeyedValue>> ReadLastValue(const Config& config,
                                                        const std::string& topic,
-                                                       int32_t partition, std::string_view key,
+                                                       std::optional<int32_t> partition,
+                                                       std::string_view key,
                                                        std::chrono::milliseconds timeout);
 
 // The partition of `partitions` that `key` always maps to (FNV-1a of the

@@ -23,7 +23,8 @@ arrow::Status CheckJobName(const std::string& job) {
 
 arrow::Result<std::optional<Checkpoint>> ReadCheckpoint(const kafka::Config& config,
                                                         const std::string& topic,
-                                                        int32_t partition, const std::string& job,
+                                                        std::optional<int32_t> partition,
+                                                        const std::string& job,
                                                         std::chrono::milliseconds timeout) {
   ARROW_ASSIGN_OR_RAISE(auto record, kafka::ReadLastValue(config, topic, partition, job, timeout));
   if (!record) return std::nullopt;

@@ -25,10 +25,12 @@ std::string TransactionalIdFor(const std::string& job);
 // transactional.id (control characters).
 arrow::Status CheckJobName(const std::string& job);
 
-// The job's last committed checkpoint in `topic` [`partition`], or nullopt.
+// The job's last committed checkpoint in `topic` (in `partition`, by default
+// the one the job's name maps to), or nullopt.
 arrow::Result<std::optional<Checkpoint>> ReadCheckpoint(const kafka::Config& config,
                                                         const std::string& topic,
-                                                        int32_t partition, const std::string& job,
+                                                        std::optional<int32_t> partition,
+                                                        const std::string& job,
                                                         std::chrono::milliseconds timeout);
 
 enum class StartMode {

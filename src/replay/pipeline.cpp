@@ -486,6 +486,7 @@ class Sender {
     if (commits_) {
       handed_.pass = pass_;
       handed_.next = {flight->file_index, flight->row_group, flight->last_row + 1};
+      handed_file_ = flight->file;
       handed_.last_time = time;
       handed_.schedule = schedule_after;
       if (&schedule_after != &ctx_.schedule->state()) {
@@ -539,6 +540,11 @@ class Sender {
     }
     ++summary_.transactions_committed;
     committed_ = state;
+    summary_.committed_next_row =
+        state.finished || state.next.file < 0
+            ? (state.finished ? "none, the replay is finished" : "the first row of the pass")
+            : source::DescribePosition({nullptr, handed_file_, state.next.row_group, 0},
+                                       state.next.row);
     handed_.transactions = state.transactions;
     summary_.committed = committed_;
     return true;
@@ -580,6 +586,7 @@ class Sender {
   // after the last message handed over and after the last commit.
   const bool commits_;
   ReplayState handed_;
+  std::shared_ptr<const std::string> handed_file_;  // the file of handed_.next
   ReplayState committed_;
   Nanos last_commit_{0};
   bool rewind_requested_ = false;

@@ -100,6 +100,7 @@ struct ReplaySummary {
   // With a transactional sink: the last checkpoint committed (the job's
   // totals, where a resume goes on), and the transactions of this run.
   std::optional<ReplayState> committed;
+  std::string committed_next_row;  // where a resume goes on, for people
   uint64_t transactions_committed = 0;
   uint64_t transactions_aborted = 0;  // each rewound to the checkpoint before it
   util::Histogram commit_time;

@@ -54,9 +54,19 @@ std::string FormatSummary(const ReplaySummary& s, const source::TimeConverter& c
       destination, util::FormatDuration(s.wall),
       util::FormatCount(wall > 0 ? static_cast<uint64_t>(static_cast<double>(s.rows_sent) / wall) : 0),
       wall > 0 ? static_cast<double>(s.bytes_sent) / 1e6 / wall : 0.0, s.stop_reason);
-  text += fmt::format("replay: delivered {}, failed {}{}\n", util::FormatCount(s.delivery.delivered),
-                      util::FormatCount(s.delivery.failed),
-                      s.delivery.failed ? " (" + s.delivery.first_error + ")" : "");
+  if (s.committed) {
+    text += fmt::format(
+        "replay: exactly once: {} transaction(s) committed, {} aborted and replayed from their "
+        "checkpoint; commit p50 {} p99 {}; the job has sent {} rows in {} messages\n",
+        util::FormatCount(s.transactions_committed), util::FormatCount(s.transactions_aborted),
+        util::FormatDuration(s.commit_time.Percentile(0.5)),
+        util::FormatDuration(s.commit_time.Percentile(0.99)), util::FormatCount(s.committed->rows),
+        util::FormatCount(s.committed->messages));
+  } else {
+    text += fmt::format("replay: delivered {}, failed {}{}\n", util::FormatCount(s.delivery.delivered),
+                        util::FormatCount(s.delivery.failed),
+                        s.delivery.failed ? " (" + s.delivery.first_error + ")" : "");
+  }
   if (s.paced && s.lateness.count() > 0) {
     text += fmt::format(
         "replay: lateness p50 {}  p99 {}  p99.9 {}  max {} (at {}); {} message(s) over 1ms late\n",
@@ -78,7 +88,12 @@ std::string FormatSummary(const ReplaySummary& s, const source::TimeConverter& c
     text += fmt::format("replay: first record sent {} after start\n",
                         util::FormatDuration(*s.first_send));
   }
-  if (s.delivered_through_time) {
+  if (s.committed) {
+    if (s.committed->last_time) {
+      text += fmt::format("replay: everything up to {} is committed; next row: {}\n",
+                          converter.Format(*s.committed->last_time), s.committed_next_row);
+    }
+  } else if (s.delivered_through_time) {
     text += fmt::format("replay: everything up to {} ({}) is delivered\n",
                         converter.Format(*s.delivered_through_time), s.delivered_through_position);
   }
@@ -119,6 +134,23 @@ std::string SummaryJson(const ReplaySummary& s, const source::TimeConverter& con
                         *s.delivered_through_time, util::JsonQuote(s.delivered_through_position));
   } else {
     json += "\"delivered_through\":null,";
+  }
+  if (s.committed) {
+    json += fmt::format(
+        "\"exactly_once\":{{\"transactions_committed\":{},\"transactions_aborted\":{},"
+        "\"commit_ms\":{{\"p50\":{:.3f},\"p99\":{:.3f},\"max\":{:.3f}}},\"job_rows\":{},"
+        "\"job_messages\":{},\"job_transactions\":{},\"finished\":{},\"committed_through\":{},"
+        "\"committed_through_ns\":{},\"next_row\":{},\"next_position\":{{\"pass\":{},\"file\":{},"
+        "\"row_group\":{},\"row\":{}}}}},",
+        s.transactions_committed, s.transactions_aborted, ms(s.commit_time.Percentile(0.5)),
+        ms(s.commit_time.Percentile(0.99)), ms(s.commit_time.max()), s.committed->rows,
+        s.committed->messages, s.committed->transactions, s.committed->finished ? "true" : "false",
+        s.committed->last_time ? util::JsonQuote(converter.Format(*s.committed->last_time)) : "null",
+        s.committed->last_time ? std::to_string(*s.committed->last_time) : "null",
+        util::JsonQuote(s.committed_next_row), s.committed->pass, s.committed->next.file,
+        s.committed->next.row_group, s.committed->next.row);
+  } else {
+    json += "\"exactly_once\":null,";
   }
   json += fmt::format("\"scheduling_warning\":{},",
                       s.scheduling_warning.empty() ? "null" : util::JsonQuote(s.scheduling_warning));

@@ -238,6 +238,17 @@ TEST(ExactlyOnceReplay, AJobsCheckpointRefusesWhatWouldLoseOrRepeatRows) {
 
   ASSERT_EQ(RunTimecast(with({"--until", "1"})).exit_code, 0);  // 1,000 rows, then it ends
   EXPECT_EQ(ReadCommitted(topic).total, 1'000u);
+  // The checkpoint, for people and as the record itself.
+  const auto shown = RunTimecast({"checkpoint", "--job", job, "-b", Brokers()});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("1,000 row(s) in 1,000 message(s)"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("; finished;"), std::string::npos) << shown.out;
+  const auto record = RunTimecast({"checkpoint", "--job", job, "-b", Brokers(), "--json"});
+  simdjson::dom::parser parser;
+  simdjson::dom::element checkpoint;
+  ASSERT_EQ(parser.parse(record.out).get(checkpoint), simdjson::SUCCESS) << record.out;
+  EXPECT_EQ(int64_t(checkpoint["counts"]["rows"]), 1'000);
+  EXPECT_EQ(RunTimecast({"checkpoint", "--job", job + "-none", "-b", Brokers()}).exit_code, 7);
 
   const auto again = RunTimecast(args);
   EXPECT_EQ(again.exit_code, 7) << again.err;
