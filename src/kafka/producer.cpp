@@ -102,6 +102,13 @@ arrow::Status Producer::Produce(const Message& message) {
   }
 }
 
+std::optional<std::string> Producer::FatalError() const {
+  char text[512];
+  const rd_kafka_resp_err_t error = rd_kafka_fatal_error(handle_.get(), text, sizeof text);
+  if (error == RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+  return fmt::format("{} ({})", text, rd_kafka_err2name(error));
+}
+
 void Producer::Poll(std::chrono::milliseconds timeout) {
   rd_kafka_poll(handle_.get(), static_cast<int>(timeout.count()));
 }

@@ -101,6 +101,10 @@ class Producer {
   TxnResult CommitTransaction(std::chrono::milliseconds timeout);
   TxnResult AbortTransaction(std::chrono::milliseconds timeout);
 
+  // librdkafka's fatal error (e.g. "fenced": a newer producer took over
+  // this transactional.id), or nullopt while there is none.
+  std::optional<std::string> FatalError() const;
+
   const DeliveryCounts& counts() const { return counts_; }
   int OutQueueLength() const { return rd_kafka_outq_len(handle_.get()); }
   const std::string& brokers() const { return brokers_; }

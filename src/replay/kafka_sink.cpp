@@ -169,7 +169,9 @@ arrow::Result<CommitOutcome> KafkaSink::Commit(const ReplayState& state) {
   checkpoint.value = value;
   arrow::Status produced = producer_->Produce(checkpoint);
   kafka::TxnResult result;
-  if (produced.ok()) {
+  if (auto fatal = producer_->FatalError()) {
+    result = kafka::TxnError{kafka::TxnError::Kind::kFatal, *fatal};
+  } else if (produced.ok()) {
     // Short attempts, so a stop is seen within a second while the brokers are away.
     result = Retrying("committing a transaction", [&] {
       return producer_->CommitTransaction(std::chrono::seconds(1));
@@ -184,14 +186,7 @@ arrow::Result<CommitOutcome> KafkaSink::Commit(const ReplayState& state) {
     // The produce itself failed: the transaction must go.
     result = kafka::TxnError{kafka::TxnError::Kind::kAbortable, produced.message()};
   }
-  if (result->kind == kafka::TxnError::Kind::kFatal) {
-    return util::KafkaError(
-        "job '{}': {}{}", eos.job, result->message,
-        result->message.find("FENCED") != std::string::npos
-            ? ": another replay of this job took over (it resumed from the last checkpoint); "
-              "this one stops, and nothing it sent after that checkpoint becomes visible"
-            : "");
-  }
+  if (result->kind == kafka::TxnError::Kind::kFatal) return FatalError(result->message);
   if (result->kind == kafka::TxnError::Kind::kRetriable) {  // the user stopped while waiting
     return util::UndeliveredError(
         "job '{}': the open transaction could not be committed ({}); it will be aborted, and "
@@ -240,6 +235,15 @@ bool KafkaSink::WaitForRoom(std::chrono::milliseconds timeout) {
   return unreported_bytes_ < window_bytes_;
 }
 
+arrow::Status KafkaSink::FatalError(const std::string& message) const {
+  return util::KafkaError(
+      "job '{}': {}{}", options_.exactly_once ? options_.exactly_once->job : std::string(), message,
+      message.find("FENCED") != std::string::npos
+          ? ": another replay of this job took over (it resumed from the last checkpoint); "
+            "this one stops, and nothing it sent after that checkpoint becomes visible"
+          : "");
+}
+
 arrow::Status KafkaSink::Send(const OutRecord& record, Flight* flight) {
   kafka::Message message;
   message.topic = topic_;
@@ -249,12 +253,18 @@ arrow::Status KafkaSink::Send(const OutRecord& record, Flight* flight) {
   message.timestamp_ms = record.timestamp_ms;
   message.opaque = flight;
   message.copy_value = !record.value_is_stable;
-  ARROW_RETURN_NOT_OK(producer_->Produce(message));
+  if (arrow::Status produced = producer_->Produce(message); !produced.ok()) {
+    if (auto fatal = producer_->FatalError(); fatal && transactional()) return FatalError(*fatal);
+    return produced;
+  }
   unreported_bytes_ += static_cast<int64_t>(record.value.size());
   return arrow::Status::OK();
 }
 
 arrow::Status KafkaSink::Flush(std::chrono::milliseconds timeout) {
+  // Exactly-once: the last commit flushed what counts; anything after it is
+  // aborted with its transaction.
+  if (transactional()) return arrow::Status::OK();
   // Until the user stops, the brokers get as long as they need.
   const auto began = std::chrono::steady_clock::now();
   while (!options_.stop_requested() && producer_->OutQueueLength() > 0) {

@@ -85,6 +85,8 @@ class KafkaSink final : public RecordSink {
   // Tells the user once that the brokers have kept it waiting since `since`.
   void NoteWaiting(std::string_view what, std::chrono::steady_clock::time_point since);
   void NoteBack();
+  // A fatal producer error as the user reads it (fenced: who took over).
+  arrow::Status FatalError(const std::string& message) const;
 
   KafkaSinkOptions options_;
   std::unique_ptr<kafka::Producer> producer_;

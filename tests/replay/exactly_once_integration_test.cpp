@@ -201,7 +201,13 @@ TEST(ExactlyOnceReplay, AZombieIsFencedByTheRunThatResumedItsJob) {
                                    "--create-topic", "--partitions", "2", "--key", "ID",
                                    "--guarantee", "exactly-once", "--job", job, "--rate", "4000"};
   TimecastProcess zombie(args);
-  std::this_thread::sleep_for(milliseconds(1200));
+  // Stopped once it has committed something (a fresh broker is slow to
+  // start its first transactions), with its open transaction still going.
+  for (int tries = 0; tries < 100; ++tries) {
+    if (RunTimecast({"checkpoint", "--job", job, "-b", Brokers()}).exit_code == 0) break;
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  std::this_thread::sleep_for(milliseconds(300));
   zombie.Signal(SIGSTOP);
   std::vector<std::string> resume = args;
   resume.push_back("--resume");
