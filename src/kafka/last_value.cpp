@@ -27,6 +27,9 @@ arrow::Result<std::optional<KeyedValue>> ReadLastValue(const Config& config,
   reader.Set("enable.auto.commit", "false");
   reader.Set("isolation.level", "read_committed");
   reader.Set("enable.partition.eof", "true");
+  // The end is known from an empty fetch: the broker must not hold it back
+  // for fetch.wait.max.ms (500 ms by default) hoping for more.
+  reader.Set("fetch.wait.max.ms", "10");
   ARROW_ASSIGN_OR_RAISE(auto consumer, Consumer::Create(reader));
   int32_t partition = 0;
   if (partition_wanted) {

@@ -9,6 +9,7 @@
 #include "clock/clock.h"
 #include "kafka/admin.h"
 #include "kafka/last_value.h"
+#include "replay/job.h"
 #include "util/duration.h"
 #include "util/status.h"
 
@@ -19,15 +20,7 @@ arrow::Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const KafkaSinkOptions
   std::unique_ptr<KafkaSink> sink(new KafkaSink());
   sink->options_ = options;
   sink->topic_name_ = options.topic;
-  ARROW_ASSIGN_OR_RAISE(
-      sink->producer_,
-      kafka::Producer::Create(options.config, [self = sink.get()](const rd_kafka_message_t& report) {
-        auto* flight = static_cast<Flight*>(report._private);
-        if (flight == nullptr) return;  // a checkpoint, committed or aborted with its transaction
-        self->unreported_bytes_ -= static_cast<int64_t>(report.len);
-        --flight->pending;
-        if (report.err != RD_KAFKA_RESP_ERR_NO_ERROR) ++flight->failed;
-      }));
+  ARROW_RETURN_NOT_OK(sink->CreateProducer());
   rd_kafka_t* handle = sink->producer_->handle();
   const std::string& brokers = sink->producer_->brokers();
   ARROW_RETURN_NOT_OK(kafka::CheckReachable(handle, brokers, options.connect_timeout));
@@ -68,32 +61,70 @@ arrow::Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const KafkaSinkOptions
   }
   ARROW_ASSIGN_OR_RAISE(sink->topic_, sink->producer_->Topic(options.topic));
   sink->window_bytes_ = InFlightWindowBytes(options.config, sink->partitions_);
+  if (options.exactly_once) {
+    ARROW_RETURN_NOT_OK(sink->OpenCheckpointTopic());
+    ARROW_RETURN_NOT_OK(sink->InitTransactions());
+  }
+  return sink;
+}
+
+arrow::Status KafkaSink::CreateProducer() {
+  ARROW_ASSIGN_OR_RAISE(
+      producer_, kafka::Producer::Create(options_.config, [this](const rd_kafka_message_t& report) {
+        auto* flight = static_cast<Flight*>(report._private);
+        if (flight == nullptr) return;  // a checkpoint, committed or aborted with its transaction
+        unreported_bytes_ -= static_cast<int64_t>(report.len);
+        --flight->pending;
+        if (report.err != RD_KAFKA_RESP_ERR_NO_ERROR) ++flight->failed;
+      }));
   // A full queue means the brokers are slow or away: wait for them, as long
   // as it takes, unless the user stops.
-  KafkaSink* self = sink.get();
-  sink->producer_->OnQueueFull([self](std::chrono::milliseconds waited) {
-    if (self->options_.stop_requested()) return false;
+  producer_->OnQueueFull([this](std::chrono::milliseconds waited) {
+    if (options_.stop_requested()) return false;
     if (waited >= std::chrono::seconds(1)) {
-      self->NoteWaiting("the producer's queue is full", std::chrono::steady_clock::now() - waited);
+      NoteWaiting("the producer's queue is full", std::chrono::steady_clock::now() - waited);
     }
     return true;
   });
-  if (options.exactly_once) {
-    ARROW_RETURN_NOT_OK(sink->OpenCheckpointTopic());
-    ARROW_RETURN_NOT_OK(util::WithContext(
-        [&]() -> arrow::Status {
-          if (auto failed = sink->Retrying("initialising transactions", [&] {
-                return sink->producer_->InitTransactions(options.connect_timeout);
-              })) {
-            return util::KafkaError("{}", failed->message);
-          }
-          return arrow::Status::OK();
-        }(),
-        fmt::format("job '{}' (transactional.id {})", options.exactly_once->job,
-                    options.config.Get("transactional.id").value_or(""))));
-    if (auto failed = sink->producer_->BeginTransaction()) return util::KafkaError("{}", failed->message);
-  }
-  return sink;
+  return arrow::Status::OK();
+}
+
+arrow::Status KafkaSink::InitTransactions() {
+  const auto init = [&]() -> arrow::Status {
+    if (auto failed = Retrying("initialising transactions", [&] {
+          return producer_->InitTransactions(options_.connect_timeout);
+        })) {
+      return util::KafkaError("{}", failed->message);
+    }
+    if (auto failed = producer_->BeginTransaction()) return util::KafkaError("{}", failed->message);
+    return arrow::Status::OK();
+  };
+  return util::WithContext(init(), fmt::format("job '{}' (transactional.id {})",
+                                               options_.exactly_once->job,
+                                               options_.config.Get("transactional.id").value_or("")));
+}
+
+arrow::Result<bool> KafkaSink::RecoverFromExpiredTransaction(const ReplayState& state) {
+  const KafkaSinkOptions::ExactlyOnce& eos = *options_.exactly_once;
+  // Someone else committed for the job since our last commit: we are the
+  // zombie, and stop.
+  ARROW_ASSIGN_OR_RAISE(auto found, ReadCheckpoint(options_.config, checkpoint_.topic,
+                                                   checkpoint_.partition, eos.job,
+                                                   options_.connect_timeout));
+  const uint64_t ours = state.transactions - 1;
+  if (found ? found->state.transactions != ours : ours != 0) return false;
+  fmt::print(stderr,
+             "timecast: replay: the open transaction expired while the brokers were away "
+             "(transaction.timeout.ms); starting a new producer for job '{}' and going on from its "
+             "last checkpoint\n",
+             eos.job);
+  producer_.reset();  // reports what it still held (purged) before it goes
+  ARROW_RETURN_NOT_OK(CreateProducer());
+  ARROW_ASSIGN_OR_RAISE(topic_, producer_->Topic(topic_name_));
+  ARROW_ASSIGN_OR_RAISE(checkpoint_topic_, producer_->Topic(checkpoint_.topic));
+  unreported_bytes_ = 0;
+  ARROW_RETURN_NOT_OK(InitTransactions());
+  return true;
 }
 
 arrow::Status KafkaSink::OpenCheckpointTopic() {
@@ -120,6 +151,7 @@ arrow::Status KafkaSink::OpenCheckpointTopic() {
 }
 
 void KafkaSink::NoteWaiting(std::string_view what, std::chrono::steady_clock::time_point since) {
+  waited_out_ = true;
   if (waiting_noted_) return;
   waiting_noted_ = true;
   waiting_since_ = since;
@@ -177,6 +209,7 @@ arrow::Result<CommitOutcome> KafkaSink::Commit(const ReplayState& state) {
       return producer_->CommitTransaction(std::chrono::seconds(1));
     });
     if (!result) {
+      waited_out_ = false;
       if (auto failed = producer_->BeginTransaction()) return util::KafkaError("{}", failed->message);
       return CommitOutcome::kCommitted;
     }
@@ -186,7 +219,7 @@ arrow::Result<CommitOutcome> KafkaSink::Commit(const ReplayState& state) {
     // The produce itself failed: the transaction must go.
     result = kafka::TxnError{kafka::TxnError::Kind::kAbortable, produced.message()};
   }
-  if (result->kind == kafka::TxnError::Kind::kFatal) return FatalError(result->message);
+  if (result->kind == kafka::TxnError::Kind::kFatal) return Fenced(state, result->message);
   if (result->kind == kafka::TxnError::Kind::kRetriable) {  // the user stopped while waiting
     return util::UndeliveredError(
         "job '{}': the open transaction could not be committed ({}); it will be aborted, and "
@@ -199,6 +232,9 @@ arrow::Result<CommitOutcome> KafkaSink::Commit(const ReplayState& state) {
   if (auto failed = Retrying("aborting a transaction", [&] {
         return producer_->AbortTransaction(std::chrono::seconds(1));
       })) {
+    if (failed->kind == kafka::TxnError::Kind::kFatal || waited_out_) {
+      return Fenced(state, failed->message);
+    }
     return util::KafkaError("job '{}': {}", eos.job, failed->message);
   }
   // Every record of the aborted transaction is reported (purged) before the
@@ -233,6 +269,20 @@ bool KafkaSink::WaitForRoom(std::chrono::milliseconds timeout) {
   if (window_bytes_ == 0 || unreported_bytes_ < window_bytes_) return true;
   producer_->Poll(timeout);
   return unreported_bytes_ < window_bytes_;
+}
+
+arrow::Result<CommitOutcome> KafkaSink::Fenced(const ReplayState& state, const std::string& message) {
+  // librdkafka 2.0.2 reports the coordinator's abort of a transaction that
+  // outlived transaction.timeout.ms (the brokers were away) as a fatal error:
+  // fenced, like a takeover by a newer run, or INVALID_TXN_STATE, depending
+  // on timing. After such a wait, and when the job's checkpoint is still
+  // ours, it is our own transaction that expired.
+  if (waited_out_) {
+    waited_out_ = false;
+    ARROW_ASSIGN_OR_RAISE(const bool recovered, RecoverFromExpiredTransaction(state));
+    if (recovered) return CommitOutcome::kAborted;
+  }
+  return FatalError(message);
 }
 
 arrow::Status KafkaSink::FatalError(const std::string& message) const {

@@ -77,7 +77,18 @@ class KafkaSink final : public RecordSink {
 
  private:
   KafkaSink() = default;
+  // The producer, its delivery reports and its wait on a full queue.
+  arrow::Status CreateProducer();
   arrow::Status OpenCheckpointTopic();
+  // init_transactions (fencing earlier runs of the job), then a first transaction.
+  arrow::Status InitTransactions();
+  // What a fatal error in a commit or abort means: our own transaction expired
+  // during an outage (a new producer goes on: kAborted), or a newer run of the
+  // job took over (an error).
+  arrow::Result<CommitOutcome> Fenced(const ReplayState& state, const std::string& message);
+  // True when the job's checkpoint is still the one before `state`, and a new
+  // producer has taken over from the fenced one.
+  arrow::Result<bool> RecoverFromExpiredTransaction(const ReplayState& state);
   // Repeats a transactional call while it fails with a retriable error (the
   // brokers are away), saying so once, until it succeeds, fails otherwise,
   // or the user stops.
@@ -96,6 +107,7 @@ class KafkaSink final : public RecordSink {
   CheckpointLocation checkpoint_;
   rd_kafka_topic_t* checkpoint_topic_ = nullptr;
   bool waiting_noted_ = false;
+  bool waited_out_ = false;  // the brokers kept us waiting since the last commit
   std::chrono::steady_clock::time_point waiting_since_;
   // Value bytes handed to librdkafka and not yet reported; see WaitForRoom.
   int64_t unreported_bytes_ = 0;
