@@ -154,7 +154,7 @@ TEST_P(BrokerOutage, LongerThanTheTimeoutsLosesNothing) {
 INSTANTIATE_TEST_SUITE_P(Replay, BrokerOutage,
                          ::testing::Values(OutageCase{"at_least_once", false},
                                            OutageCase{"exactly_once", true}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
 
 }  // namespace
 }  // namespace timecast

@@ -183,8 +183,8 @@ INSTANTIATE_TEST_SUITE_P(Replay, KillAndResume,
                                            KillCase{"paced-3", 3, true},
                                            KillCase{"topspeed-1", 1, false},
                                            KillCase{"topspeed-3", 3, false}),
-                         [](const auto& info) {
-                           std::string name = info.param.name;
+                         [](const auto& param_info) {
+                           std::string name = param_info.param.name;
                            for (char& ch : name) ch = ch == '-' ? '_' : ch;
                            return name;
                          });
