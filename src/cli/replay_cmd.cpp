@@ -477,11 +477,8 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
       // job and aborted its open transaction, so what is read is final.
       const replay::CheckpointLocation& location = kafka_sink->checkpoint_location();
       checkpoint_where = fmt::format("{} [{}] at {}", location.topic, location.partition, o.brokers);
-      kafka::Config reader;
-      reader.Set("bootstrap.servers", o.brokers);
-      for (const auto& file : o.property_files) ARROW_RETURN_NOT_OK(reader.LoadFile(file));
-      for (const auto& pair : o.properties) ARROW_RETURN_NOT_OK(reader.SetPair(pair));
-      ARROW_ASSIGN_OR_RAISE(auto found, replay::ReadCheckpoint(reader, location.topic,
+      // The sink's config (brokers, -F, -X): a reader ignores the producer's keys.
+      ARROW_ASSIGN_OR_RAISE(auto found, replay::ReadCheckpoint(kafka.config, location.topic,
                                                                location.partition, *o.job,
                                                                kafka.connect_timeout));
       const replay::StartMode mode = o.resume       ? replay::StartMode::kResume
