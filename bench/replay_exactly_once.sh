@@ -7,6 +7,11 @@
 #
 # Every exactly-once run's topic is counted by kcat with read_committed.
 #
+# Paced: --rate 20000 for PACED_FOR (20 s) in each mode, alternating, with
+# an independent read_committed observer (bench/e2e_latency) measuring each
+# record's end-to-end latency from its hand-over (timecast.sent header) to
+# its arrival downstream, next to replay's own hand-over lateness.
+#
 # Usage: bench/replay_exactly_once.sh [--quick]   (env RUNS=3, ACCIDENTS=2845342)
 # Results: a table on stdout, $work/replay_exactly_once/results.json and fragment.md.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -50,6 +55,36 @@ for run in $(seq 1 "$runs"); do
         printf "%-14s %4d %10d %9.2f %11.0f %7.2f %9s %6.1f\n", m, r, n, s, n / s, cpu[1] + cpu[2], k, st }'
   done
 done | tee "$out/results.txt"
+
+# Paced at 20,000 rows/s: hand-over lateness and end-to-end latency.
+paced_for=${PACED_FOR:-20s}
+[[ "${1:-}" == "--quick" ]] && paced_for=${PACED_FOR:-5s}
+observer="$build/bench/e2e_latency"
+for run in $(seq 1 "$runs"); do
+  for mode in at-least-once exactly-once; do
+    topic="paced-$mode-$run-$RANDOM"
+    create_topic "$brokers" "$topic" 1
+    "$observer" -b "$brokers" -t "$topic" --idle 10s --json "$out/paced-$mode-$run.e2e.json" \
+      >/dev/null 2>"$out/paced-$mode-$run.observer.err" &
+    observer_pid=$!
+    extra=()
+    [[ $mode == exactly-once ]] && extra=(--guarantee exactly-once --job "bench-$topic")
+    run_measured "$out/paced-$mode-$run" "$timecast" replay "$data" --rate 20000 \
+      --runtime "$paced_for" --trace-headers -b "$brokers" -t "$topic" -q \
+      --stats-json "$out/paced-$mode-$run.json" "${extra[@]}"
+    wait "$observer_pid" || note "the observer of $topic failed: $(cat "$out/paced-$mode-$run.observer.err")"
+    delete_topic "$brokers" "$topic"
+    python3 - "$out/paced-$mode-$run" "$mode" "$run" <<'PY'
+import json, sys
+prefix, mode, run = sys.argv[1:]
+r = json.load(open(prefix + ".json"))
+e = json.load(open(prefix + ".e2e.json"))
+late, e2e = r["lateness_ms"], e["latency_ms"]
+print(f"paced {mode:14s} run {run} rows {r['rows_sent']} lateness p99 {late['p99']:.3f} max {late['max']:.3f} ms"
+      f"  e2e p50 {e2e['p50']:.1f} p99 {e2e['p99']:.1f} max {e2e['max']:.1f} ms (records {e['records']})")
+PY
+  done
+done | tee "$out/paced.txt"
 
 # Resume: a paced job (the file in 120 s) killed once its checkpoint passes 90%.
 topic="resume-$RANDOM"

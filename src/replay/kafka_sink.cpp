@@ -64,8 +64,122 @@ arrow::Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const KafkaSinkOptions
   if (options.exactly_once) {
     ARROW_RETURN_NOT_OK(sink->OpenCheckpointTopic());
     ARROW_RETURN_NOT_OK(sink->InitTransactions());
+    sink->committer_ = std::thread([raw = sink.get()] { raw->RunCommitter(); });
   }
   return sink;
+}
+
+KafkaSink::~KafkaSink() {
+  if (!committer_.joinable()) return;
+  {
+    std::lock_guard lock(commit_mutex_);
+    committer_quit_ = true;
+  }
+  commit_cv_.notify_all();
+  committer_.join();
+}
+
+void KafkaSink::RunCommitter() {
+  std::unique_lock lock(commit_mutex_);
+  for (;;) {
+    commit_cv_.wait(lock, [&] { return committer_quit_ || commit_request_.has_value(); });
+    if (!commit_request_) return;  // quit, and nothing left to commit
+    const ReplayState state = std::move(*commit_request_);
+    commit_request_.reset();
+    lock.unlock();
+    arrow::Result<CommitOutcome> outcome = Commit(state);
+    lock.lock();
+    commit_result_ = std::move(outcome);
+    commit_cv_.notify_all();
+  }
+}
+
+arrow::Status KafkaSink::StartCommit(const ReplayState& state) {
+  // What was staged during the last commit belongs to this one.
+  ARROW_RETURN_NOT_OK(ProduceStaged());
+  commit_open_ = true;
+  {
+    std::lock_guard lock(commit_mutex_);
+    commit_request_ = state;
+  }
+  commit_cv_.notify_all();
+  return arrow::Status::OK();
+}
+
+std::optional<arrow::Result<CommitOutcome>> KafkaSink::AwaitCommit(std::chrono::milliseconds wait) {
+  if (!commit_open_) return arrow::Result<CommitOutcome>(CommitOutcome::kCommitted);
+  std::optional<arrow::Result<CommitOutcome>> result;
+  {
+    std::unique_lock lock(commit_mutex_);
+    if (!commit_cv_.wait_for(lock, wait, [&] { return commit_result_.has_value(); })) {
+      return std::nullopt;
+    }
+    result = std::move(commit_result_);
+    commit_result_.reset();
+  }
+  commit_open_ = false;
+  // Staged records are produced by the next Send, Poll or commit: an error
+  // producing them is a hand-over error, not this commit's. After an abort
+  // they go with the rest: the sender rewinds to the last checkpoint.
+  if (!result->ok() || **result == CommitOutcome::kAborted) {
+    staged_.clear();
+    staged_bytes_ = 0;
+  }
+  return result;
+}
+
+arrow::Status KafkaSink::Stage(const OutRecord& record, Flight* flight) {
+  // A commit that waits for the brokers must not let the staged rows grow
+  // without bound: like a full producer queue, this waits until it is over.
+  constexpr size_t kMaxStagedBytes = 32 << 20;
+  while (staged_bytes_ >= kMaxStagedBytes) {
+    if (options_.stop_requested()) {
+      return util::UndeliveredError(
+          "producing to '{}': gave up waiting for a commit to finish", topic_name_);
+    }
+    std::unique_lock lock(commit_mutex_);
+    if (commit_cv_.wait_for(lock, std::chrono::milliseconds(100),
+                            [&] { return commit_result_.has_value(); })) {
+      break;  // the sender takes the outcome after this record
+    }
+  }
+  StagedRecord& staged = staged_.emplace_back();
+  if (record.key) staged.key.emplace(*record.key);
+  staged.value.assign(record.value);
+  staged.headers.reserve(record.headers.size());
+  for (const kafka::Header& header : record.headers) {
+    staged.headers.emplace_back(header.name, header.value);
+  }
+  staged.timestamp_ms = record.timestamp_ms;
+  staged.flight = flight;
+  staged_bytes_ += record.value.size();
+  return arrow::Status::OK();
+}
+
+arrow::Status KafkaSink::ProduceStaged() {
+  if (staged_.empty()) return arrow::Status::OK();
+  std::vector<kafka::Header> headers;
+  for (size_t i = 0; i < staged_.size(); ++i) {
+    const StagedRecord& staged = staged_[i];
+    headers.clear();
+    for (const auto& [name, value] : staged.headers) headers.push_back({name, value});
+    kafka::Message message;
+    message.topic = topic_;
+    message.key = staged.key;
+    message.value = staged.value;
+    message.headers = headers;
+    message.timestamp_ms = staged.timestamp_ms;
+    message.opaque = staged.flight;
+    if (arrow::Status produced = Produce(message); !produced.ok()) {
+      // What went out stays out; the rest stays staged.
+      for (size_t j = 0; j < i; ++j) staged_bytes_ -= staged_[j].value.size();
+      staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(i));
+      return produced;
+    }
+  }
+  staged_.clear();
+  staged_bytes_ = 0;
+  return arrow::Status::OK();
 }
 
 arrow::Status KafkaSink::CreateProducer() {
@@ -74,8 +188,8 @@ arrow::Status KafkaSink::CreateProducer() {
         auto* flight = static_cast<Flight*>(report._private);
         if (flight == nullptr) return;  // a checkpoint, committed or aborted with its transaction
         unreported_bytes_ -= static_cast<int64_t>(report.len);
-        --flight->pending;
         if (report.err != RD_KAFKA_RESP_ERR_NO_ERROR) ++flight->failed;
+        --flight->pending;  // the last touch: the sender may retire the flight now
       }));
   // A full queue means the brokers are slow or away: wait for them, as long
   // as it takes, unless the user stops.
@@ -158,6 +272,8 @@ void KafkaSink::NoteWaiting(std::string_view what, std::chrono::steady_clock::ti
   const auto wall = std::chrono::system_clock::now() -
                     std::chrono::duration_cast<std::chrono::system_clock::duration>(
                         std::chrono::steady_clock::now() - since);
+  waiting_since_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         wall.time_since_epoch()).count();
   fmt::print(stderr,
              "timecast: waiting for the brokers at {} since {} ({}); nothing is dropped, the "
              "replay goes on when they are back (Ctrl-C to stop)\n",
@@ -167,6 +283,7 @@ void KafkaSink::NoteWaiting(std::string_view what, std::chrono::steady_clock::ti
 void KafkaSink::NoteBack() {
   if (!waiting_noted_) return;
   waiting_noted_ = false;
+  waiting_since_ns_ = 0;
   fmt::print(stderr, "timecast: the brokers are back after {}\n",
              util::FormatDuration(std::chrono::duration_cast<util::Nanos>(
                  std::chrono::steady_clock::now() - waiting_since_)));
@@ -266,6 +383,13 @@ int64_t InFlightWindowBytes(const kafka::Config& config, int partitions) {
 }
 
 bool KafkaSink::WaitForRoom(std::chrono::milliseconds timeout) {
+  if (commit_open_) {
+    // The staged rows wait for the commit; let the window's worth of them in.
+    if (static_cast<int64_t>(staged_bytes_) < std::max<int64_t>(window_bytes_, 1 << 20)) return true;
+    std::unique_lock lock(commit_mutex_);
+    commit_cv_.wait_for(lock, timeout, [&] { return commit_result_.has_value(); });
+    return false;  // the sender takes the outcome, then asks again
+  }
   if (window_bytes_ == 0 || unreported_bytes_ < window_bytes_) return true;
   producer_->Poll(timeout);
   return unreported_bytes_ < window_bytes_;
@@ -295,6 +419,8 @@ arrow::Status KafkaSink::FatalError(const std::string& message) const {
 }
 
 arrow::Status KafkaSink::Send(const OutRecord& record, Flight* flight) {
+  if (commit_open_) return Stage(record, flight);
+  ARROW_RETURN_NOT_OK(ProduceStaged());
   kafka::Message message;
   message.topic = topic_;
   message.key = record.key;
@@ -303,12 +429,40 @@ arrow::Status KafkaSink::Send(const OutRecord& record, Flight* flight) {
   message.timestamp_ms = record.timestamp_ms;
   message.opaque = flight;
   message.copy_value = !record.value_is_stable;
+  return Produce(message);
+}
+
+arrow::Status KafkaSink::Produce(const kafka::Message& message) {
   if (arrow::Status produced = producer_->Produce(message); !produced.ok()) {
     if (auto fatal = producer_->FatalError(); fatal && transactional()) return FatalError(*fatal);
     return produced;
   }
-  unreported_bytes_ += static_cast<int64_t>(record.value.size());
+  unreported_bytes_ += static_cast<int64_t>(message.value.size());
   return arrow::Status::OK();
+}
+
+void KafkaSink::Poll() {
+  if (commit_open_) return;  // the committer serves the reports meanwhile
+  producer_->Poll();
+  NoteStalledDeliveries();
+}
+
+void KafkaSink::NoteStalledDeliveries() {
+  const kafka::DeliveryCounts& counts = producer_->counts();
+  const uint64_t reported = counts.delivered + counts.failed;
+  const auto now = std::chrono::steady_clock::now();
+  const int queued = producer_->OutQueueLength();
+  if (reported != last_reported_ || queued == 0) {
+    last_reported_ = reported;
+    last_report_at_ = now;
+    NoteBack();
+    return;
+  }
+  // Messages wait in librdkafka's queue (message.timeout.ms=0 keeps them
+  // there however long the brokers are away): say so long before it is full.
+  if (now - last_report_at_ >= std::chrono::seconds(2)) {
+    NoteWaiting(fmt::format("no delivery report for {} messages queued", queued), last_report_at_);
+  }
 }
 
 arrow::Status KafkaSink::Flush(std::chrono::milliseconds timeout) {

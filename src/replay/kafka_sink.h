@@ -3,11 +3,17 @@
 
 #include <arrow/result.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "kafka/config.h"
 #include "kafka/producer.h"
@@ -60,17 +66,26 @@ class KafkaSink final : public RecordSink {
   // transactions, which fences any other producer of the job (a zombie) and
   // aborts its open transaction; read the job's checkpoint after this.
   static arrow::Result<std::unique_ptr<KafkaSink>> Open(const KafkaSinkOptions& options);
+  ~KafkaSink() override;
 
   arrow::Status Send(const OutRecord& record, Flight* flight) override;
-  void Poll() override { producer_->Poll(); }
+  void Poll() override;
   bool WaitForRoom(std::chrono::milliseconds timeout) override;
   // At-least-once: waits until everything is delivered, however long the
   // brokers are away, until the user stops; then `timeout` more at most.
   arrow::Status Flush(std::chrono::milliseconds timeout) override;
   SinkCounts counts() const override;
+  int64_t waiting_since_ns() const override { return waiting_since_ns_; }
   std::string Describe() const override;
   bool transactional() const override { return options_.exactly_once.has_value(); }
-  arrow::Result<CommitOutcome> Commit(const ReplayState& state) override;
+  // Exactly-once commits run on a thread of their own (the committer), so
+  // the sender goes on handing over rows while the brokers commit: the
+  // committer owns the producer from StartCommit until AwaitCommit returns
+  // the outcome, and records sent meanwhile are staged here (librdkafka
+  // refuses to produce during a commit) and produced into the next
+  // transaction once it has begun; an abort discards them with the rest.
+  arrow::Status StartCommit(const ReplayState& state) override;
+  std::optional<arrow::Result<CommitOutcome>> AwaitCommit(std::chrono::milliseconds wait) override;
 
   int partitions() const { return partitions_; }
   const CheckpointLocation& checkpoint_location() const { return checkpoint_; }
@@ -96,8 +111,25 @@ class KafkaSink final : public RecordSink {
   // Tells the user once that the brokers have kept it waiting since `since`.
   void NoteWaiting(std::string_view what, std::chrono::steady_clock::time_point since);
   void NoteBack();
+  // Notes a wait when messages are queued and no delivery report came for a while.
+  void NoteStalledDeliveries();
   // A fatal producer error as the user reads it (fenced: who took over).
   arrow::Status FatalError(const std::string& message) const;
+  // The committer's loop, and one commit on it.
+  void RunCommitter();
+  arrow::Result<CommitOutcome> Commit(const ReplayState& state);
+  // A record handed over while a commit is under way, copied.
+  struct StagedRecord {
+    std::optional<std::string> key;
+    std::string value;
+    std::vector<std::pair<std::string, std::string>> headers;
+    int64_t timestamp_ms = 0;
+    Flight* flight = nullptr;
+  };
+  arrow::Status Stage(const OutRecord& record, Flight* flight);
+  // Produces what was staged during the last commit, after it committed.
+  arrow::Status ProduceStaged();
+  arrow::Status Produce(const kafka::Message& message);
 
   KafkaSinkOptions options_;
   std::unique_ptr<kafka::Producer> producer_;
@@ -109,9 +141,26 @@ class KafkaSink final : public RecordSink {
   bool waiting_noted_ = false;
   bool waited_out_ = false;  // the brokers kept us waiting since the last commit
   std::chrono::steady_clock::time_point waiting_since_;
+  std::atomic<int64_t> waiting_since_ns_{0};  // the same, epoch ns, for the sender's status line
+  uint64_t last_reported_ = 0;  // delivery reports seen by NoteStalledDeliveries
+  std::chrono::steady_clock::time_point last_report_at_ = std::chrono::steady_clock::now();
   // Value bytes handed to librdkafka and not yet reported; see WaitForRoom.
-  int64_t unreported_bytes_ = 0;
+  // Atomic: the committer serves delivery reports too.
+  std::atomic<int64_t> unreported_bytes_{0};
   int64_t window_bytes_ = 0;  // 0: no limit
+
+  // The sender's side of a commit: true from StartCommit until AwaitCommit
+  // has returned its outcome; the producer is the committer's meanwhile.
+  bool commit_open_ = false;
+  std::vector<StagedRecord> staged_;
+  size_t staged_bytes_ = 0;
+  // The committer, and what it shares with the sender (under commit_mutex_).
+  std::thread committer_;
+  std::mutex commit_mutex_;
+  std::condition_variable commit_cv_;
+  std::optional<ReplayState> commit_request_;
+  std::optional<arrow::Result<CommitOutcome>> commit_result_;
+  bool committer_quit_ = false;
 };
 
 }  // namespace timecast::replay

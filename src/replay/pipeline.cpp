@@ -235,9 +235,7 @@ class Sender {
       // What was sent is committed whatever ended the replay: the rows before
       // a bad one, or before a stop, are as good as any.
       handed_.finished = summary_.status.ok() && summary_.stop_reason == "end of data";
-      if (handed_.messages != committed_.messages || handed_.finished != committed_.finished) {
-        Commit();
-      }
+      CommitAll();
       if (rewind_requested_) return;
     }
     const arrow::Status flushed = ctx_.sink->Flush(plan_.flush_timeout);
@@ -509,41 +507,74 @@ class Sender {
     return true;
   }
 
-  // Commits when the interval has passed since the last commit and rows
+  // Takes the outcome of the commit under way, if it has ended, and starts
+  // the next when the interval has passed since the last one began and rows
   // were sent since; false when the replay must stop or rewind.
   bool MaybeCommit(Nanos now) {
-    if (!commits_ || handed_.messages == committed_.messages ||
+    if (!commits_) return true;
+    if (committing_ && !TakeCommitOutcome(std::chrono::milliseconds(0))) return false;
+    if (committing_ || handed_.messages == committed_.messages ||
         now - last_commit_ < plan_.commit_interval) {
       return true;
     }
-    return Commit();
+    return StartCommit();
   }
 
-  // Commits what was handed over with its checkpoint; false when the replay
-  // must stop (an error) or rewind to the last commit (aborted).
-  bool Commit() {
-    const Nanos began = ctx_.clock->Now();
-    ReplayState state = handed_;
-    state.transactions = committed_.transactions + 1;
-    auto outcome = ctx_.sink->Commit(state);
+  // Commits what was handed over and waits for it (at the end); false when
+  // the replay must stop (an error) or rewind to the last commit (aborted).
+  bool CommitAll() {
+    while (committing_) {
+      if (!TakeCommitOutcome(std::chrono::milliseconds(100))) return false;
+    }
+    if (handed_.messages == committed_.messages && handed_.finished == committed_.finished) {
+      return true;
+    }
+    if (!StartCommit()) return false;
+    while (committing_) {
+      if (!TakeCommitOutcome(std::chrono::milliseconds(100))) return false;
+    }
+    return true;
+  }
+
+  // Starts committing what was handed over, with its checkpoint; the sink
+  // commits in the background while rows go on being handed over.
+  bool StartCommit() {
+    committing_state_ = handed_;
+    committing_state_.transactions = committed_.transactions + 1;
+    committing_file_ = handed_file_;
     last_commit_ = ctx_.clock->Now();
-    summary_.commit_time.Record(last_commit_ - began);
-    if (!outcome.ok()) {
-      Stop(outcome.status(), "error");
+    if (auto status = ctx_.sink->StartCommit(committing_state_); !status.ok()) {
+      Stop(status, "error");
+      return false;
+    }
+    committing_ = true;
+    return true;
+  }
+
+  // Takes the outcome of the commit under way once it has ended (waiting up
+  // to `wait`); false when the replay must stop or rewind.
+  bool TakeCommitOutcome(std::chrono::milliseconds wait) {
+    auto outcome = ctx_.sink->AwaitCommit(wait);
+    if (!outcome) return true;  // still under way
+    committing_ = false;
+    summary_.commit_time.Record(ctx_.clock->Now() - last_commit_);
+    if (!outcome->ok()) {
+      Stop(outcome->status(), "error");
       return false;
     }
     RetireFlights();
-    if (*outcome == CommitOutcome::kAborted) {
+    if (**outcome == CommitOutcome::kAborted) {
       ++summary_.transactions_aborted;
       rewind_requested_ = true;
       return false;
     }
+    const ReplayState& state = committing_state_;
     ++summary_.transactions_committed;
     committed_ = state;
     summary_.committed_next_row =
         state.finished || state.next.file < 0
             ? (state.finished ? "none, the replay is finished" : "the first row of the pass")
-            : source::DescribePosition({nullptr, handed_file_, state.next.row_group, 0},
+            : source::DescribePosition({nullptr, committing_file_, state.next.row_group, 0},
                                        state.next.row);
     handed_.transactions = state.transactions;
     summary_.committed = committed_;
@@ -560,6 +591,7 @@ class Sender {
     progress.elapsed = now - run_start_;
     progress.lateness_p99 = summary_.lateness.Percentile(0.99);
     progress.due_end = last_due_;
+    progress.waiting_since_ns = ctx_.sink->waiting_since_ns();
     ctx_.progress->OnProgress(progress);
   }
 
@@ -588,7 +620,12 @@ class Sender {
   ReplayState handed_;
   std::shared_ptr<const std::string> handed_file_;  // the file of handed_.next
   ReplayState committed_;
-  Nanos last_commit_{0};
+  // The commit under way (the sink's StartCommit .. AwaitCommit): its state
+  // becomes committed_ when it commits.
+  bool committing_ = false;
+  ReplayState committing_state_;
+  std::shared_ptr<const std::string> committing_file_;
+  Nanos last_commit_{0};  // when the last commit began
   bool rewind_requested_ = false;
   int rewinds_ = 0;
   clock::ScheduleState tick_schedule_;  // before the row that closes a tick

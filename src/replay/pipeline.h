@@ -71,6 +71,7 @@ struct ReplayProgress {
   util::Nanos elapsed{0};
   util::Nanos lateness_p99{0};
   util::Nanos due_end{0};  // when the current row was due (to estimate the ETA)
+  int64_t waiting_since_ns = 0;  // epoch ns since the sink waits for its destination; 0: not
 };
 
 struct ReplaySummary {

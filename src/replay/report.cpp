@@ -33,6 +33,12 @@ void TerminalProgress::OnProgress(const ReplayProgress& progress) {
     line += fmt::format("  ETA {}", util::FormatDuration(std::chrono::seconds(static_cast<int64_t>(
                                         elapsed * (1 - fraction) / fraction))));
   }
+  if (progress.waiting_since_ns != 0) {
+    line += fmt::format("  waiting for the brokers since {}",
+                        util::FormatUtcTime(std::chrono::system_clock::time_point(
+                            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                std::chrono::nanoseconds(progress.waiting_since_ns)))));
+  }
   fmt::print(stderr, "\r\033[K{}", line);
   std::fflush(stderr);
   drawn_ = true;

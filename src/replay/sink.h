@@ -3,8 +3,10 @@
 // through its Flight, so nothing is counted as sent that was not delivered.
 #pragma once
 
+#include <arrow/result.h>
 #include <arrow/status.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -22,10 +24,13 @@ struct EncodedBatch;
 
 // A group of records whose delivery is tracked together: a batch of rows, or
 // one tick-array message. The sender counts `pending` up before each Send; the
-// sink counts it down (and `failed` up) as delivery reports arrive.
+// sink counts `failed` up, then `pending` down, as delivery reports arrive.
+// Both are atomic: an exactly-once sink serves reports on its committing
+// thread while the sender goes on. Once `pending` is 0 the sink no longer
+// touches the flight.
 struct Flight {
-  int64_t pending = 0;
-  int64_t failed = 0;
+  std::atomic<int64_t> pending{0};
+  std::atomic<int64_t> failed{0};
   int64_t rows = 0;
   int64_t last_time = 0;  // dataset time of the last row, ns
   std::shared_ptr<const std::string> file;
@@ -76,19 +81,29 @@ class RecordSink {
   // undelivered-class error (exit 5) when any was not.
   virtual arrow::Status Flush(std::chrono::milliseconds timeout) = 0;
   virtual SinkCounts counts() const = 0;
+  // Since when (epoch ns) the sink has been waiting for its destination to
+  // come back, for the status line; 0 while it is not waiting.
+  virtual int64_t waiting_since_ns() const { return 0; }
 
   // True for an exactly-once sink: what it is sent becomes visible only with
-  // a Commit, all of it or none.
+  // a commit, all of it or none.
   virtual bool transactional() const { return false; }
-  // Makes everything sent since the last commit durable and visible together
-  // with `state`, the checkpoint saying where the replay is after it. On
-  // kAborted everything since the last commit was discarded (every record
-  // sent before has been reported) and the sink is ready for the rows again.
-  // A commit that cannot reach the brokers keeps trying; it fails (with the
-  // open transaction left to be aborted) only when the user stops the replay,
-  // or for good when this instance was fenced by a newer one.
-  virtual arrow::Result<CommitOutcome> Commit(const ReplayState& /*state*/) {
-    return CommitOutcome::kCommitted;
+  // Starts making everything sent so far durable and visible together with
+  // `state`, the checkpoint saying where the replay is after it, and returns
+  // at once: records sent while the commit is under way belong to the next
+  // transaction. At most one commit is under way; AwaitCommit says how it
+  // ended. An error here is one of handing over the rows (as from Send).
+  virtual arrow::Status StartCommit(const ReplayState& /*state*/) { return arrow::Status::OK(); }
+  // How the commit under way ended, waiting up to `wait` for it; nullopt
+  // while it is still under way. On kAborted everything since the last
+  // commit was discarded (every record sent before has been reported), also
+  // what was sent while the commit was under way, and the sink is ready for
+  // the rows again. A commit that cannot reach the brokers keeps trying; it
+  // fails (with the open transaction left to be aborted) only when the user
+  // stops the replay, or for good when this instance was fenced by a newer one.
+  virtual std::optional<arrow::Result<CommitOutcome>> AwaitCommit(
+      std::chrono::milliseconds /*wait*/) {
+    return arrow::Result<CommitOutcome>(CommitOutcome::kCommitted);
   }
   // For the summary: e.g. "topic accidents at 127.0.0.1:9092", "stdout".
   virtual std::string Describe() const = 0;

@@ -36,12 +36,13 @@ arrow::Status StreamSink::Send(const OutRecord& record, Flight* flight) {
   const bool written = std::fwrite(record.value.data(), 1, record.value.size(), file_) ==
                            record.value.size() &&
                        std::fputc('\n', file_) != EOF;
-  Delivered(flight);
   if (!written) {
     ++flight->failed;
+    Delivered(flight);
     if (counts_.failed++ == 0) counts_.first_error = std::strerror(errno);
     return util::UndeliveredError("writing to {}: {}", description_, counts_.first_error);
   }
+  Delivered(flight);
   ++counts_.delivered;
   return arrow::Status::OK();
 }

@@ -126,23 +126,38 @@ class MemorySink final : public RecordSink {
 
   // As a transactional sink: records become `visible` only with a commit;
   // the commits numbered in `abort_commits` (0 for the first) abort instead.
+  // A commit takes `commit_cost` of fake time, during which the replay goes
+  // on: what it sends meanwhile belongs to the next commit (or is discarded
+  // with an aborted one, as KafkaSink discards what it staged).
   bool transactional() const override { return transactional_; }
-  arrow::Result<CommitOutcome> Commit(const ReplayState& state) override {
-    const size_t number = commits.size() + aborted;
-    if (commit_cost.count() > 0 && clock_ != nullptr) {
-      if (auto* fake = dynamic_cast<clock::FakeClock*>(clock_)) fake->Advance(commit_cost);
+  arrow::Status StartCommit(const ReplayState& state) override {
+    commit_state_ = state;
+    commit_records_ = records.size();
+    commit_ends_ = clock_->Now() + commit_cost;
+    return arrow::Status::OK();
+  }
+  std::optional<arrow::Result<CommitOutcome>> AwaitCommit(std::chrono::milliseconds wait) override {
+    if (!commit_state_) return arrow::Result<CommitOutcome>(CommitOutcome::kCommitted);
+    if (clock_->Now() < commit_ends_) {
+      auto* fake = dynamic_cast<clock::FakeClock*>(clock_);
+      if (fake == nullptr || wait.count() == 0) return std::nullopt;
+      fake->Advance(std::min<util::Nanos>(wait, commit_ends_ - clock_->Now()));
+      if (clock_->Now() < commit_ends_) return std::nullopt;
     }
+    const size_t number = commits.size() + aborted;
     Deliver();
     if (abort_commits.count(number) > 0) {
       ++aborted;
       uncommitted_ = records.size();
-      return CommitOutcome::kAborted;
+      commit_state_.reset();
+      return arrow::Result<CommitOutcome>(CommitOutcome::kAborted);
     }
-    for (size_t i = uncommitted_; i < records.size(); ++i) visible.push_back(records[i].value);
-    uncommitted_ = records.size();
-    commits.push_back(state);
-    commit_times.push_back(clock_->Now());
-    return CommitOutcome::kCommitted;
+    for (size_t i = uncommitted_; i < commit_records_; ++i) visible.push_back(records[i].value);
+    uncommitted_ = commit_records_;
+    commits.push_back(*commit_state_);
+    commit_state_.reset();
+    commit_times.push_back(commit_ends_);  // when it committed, not when it was asked
+    return arrow::Result<CommitOutcome>(CommitOutcome::kCommitted);
   }
   bool transactional_ = false;
   std::set<size_t> abort_commits;
@@ -178,6 +193,9 @@ class MemorySink final : public RecordSink {
   }
   clock::Clock* clock_;
   size_t uncommitted_ = 0;  // records from here on are in the open transaction
+  std::optional<ReplayState> commit_state_;  // the commit under way
+  size_t commit_records_ = 0;                // the records it commits end here
+  util::Nanos commit_ends_{0};
   std::vector<std::pair<Flight*, bool>> pending_;
   SinkCounts counts_;
 };

@@ -713,6 +713,38 @@ TEST(ExactlyOnce, AnAbortedCommitRewindsToTheLastCheckpointAndLosesNothing) {
   EXPECT_EQ(summary.rows_sent, 10u);
 }
 
+TEST(ExactlyOnce, RowsGoOnTimeWhileACommitIsUnderWayAndJoinTheNextOne) {
+  Harness h = ExactlyOnceHarness();
+  h.sink.commit_cost = milliseconds(150);  // rows 3 and 4 are due during the first commit
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  EXPECT_EQ(summary.lateness.max(), util::Nanos(0));
+  EXPECT_EQ(h.sink.visible, AllValues(h));
+  ASSERT_GE(h.sink.commits.size(), 2u);
+  // Begun at 250 ms after row 2, committed at 400 ms.
+  EXPECT_EQ(h.sink.commits[0].rows, 3u);
+  EXPECT_EQ(h.sink.commit_times[0], milliseconds(400));
+  EXPECT_GT(h.sink.commits[1].rows, 4u);
+  EXPECT_TRUE(h.sink.commits.back().finished);
+  EXPECT_EQ(summary.committed->rows, 10u);
+}
+
+TEST(ExactlyOnce, AnAbortWhileRowsWentOnDiscardsThemWithTheTransaction) {
+  Harness full = ExactlyOnceHarness();
+  ASSERT_TRUE(full.Run().status.ok());
+  for (size_t abort : {0u, 1u, 2u}) {
+    SCOPED_TRACE(abort);
+    Harness h = ExactlyOnceHarness();
+    h.sink.commit_cost = milliseconds(150);
+    h.sink.abort_commits = {abort};
+    const ReplaySummary summary = h.Run();
+    ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+    EXPECT_EQ(summary.transactions_aborted, 1u);
+    EXPECT_EQ(h.sink.visible, full.sink.visible);
+    EXPECT_EQ(summary.committed->rows, 10u);
+  }
+}
+
 TEST(ExactlyOnce, AnAbortedFinalCommitIsRedone) {
   Harness h = ExactlyOnceHarness();
   h.plan.commit_interval = seconds(60);  // one commit, at the end
