@@ -385,7 +385,7 @@ int64_t InFlightWindowBytes(const kafka::Config& config, int partitions) {
 bool KafkaSink::WaitForRoom(std::chrono::milliseconds timeout) {
   if (commit_open_) {
     // The staged rows wait for the commit; let the window's worth of them in.
-    if (static_cast<int64_t>(staged_bytes_) < std::max<int64_t>(window_bytes_, 1 << 20)) return true;
+    if (static_cast<int64_t>(staged_bytes_) < std::max<int64_t>(2 * window_bytes_, 4 << 20)) return true;
     std::unique_lock lock(commit_mutex_);
     commit_cv_.wait_for(lock, timeout, [&] { return commit_result_.has_value(); });
     return false;  // the sender takes the outcome, then asks again
