@@ -51,15 +51,15 @@ arrow::Status Run(const Options& o) {
   uint64_t records = 0, without_header = 0;
   auto last = clock::RealtimeNow();
   while (o.count == 0 || records < o.count) {
-    kafka::MessagePtr message = consumer->Poll(std::chrono::milliseconds(100));
+    std::optional<kafka::ConsumedMessage> message = consumer->Poll(std::chrono::milliseconds(100));
     const util::Nanos now = clock::RealtimeNow();
-    if (!message || message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (!message || message->kind() != kafka::ConsumedMessage::Kind::kRecord) {
       if (now - last >= idle) break;
       continue;
     }
     last = now;
     ++records;
-    if (auto sent = kafka::IntegerHeader(*message, "timecast.sent")) {
+    if (auto sent = message->IntegerHeader("timecast.sent")) {
       latency.Record(now - util::Nanos(*sent));
     } else {
       ++without_header;

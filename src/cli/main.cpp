@@ -1,11 +1,11 @@
 #include <arrow/config.h>
 #include <fmt/core.h>
-#include <librdkafka/rdkafka.h>
 
 #include <cstdio>
 #include <vector>
 
 #include "cli/commands.h"
+#include "kafka/handle.h"
 #include "util/status.h"
 #include "version.h"
 
@@ -13,7 +13,7 @@ namespace timecast::cli {
 
 std::string VersionText() {
   return fmt::format("timecast {} (Arrow {}, librdkafka {})", kTimecastVersion,
-                     arrow::GetBuildInfo().version_string, rd_kafka_version_str());
+                     arrow::GetBuildInfo().version_string, kafka::LibraryVersion());
 }
 
 int Main(int argc, char** argv) {

@@ -158,6 +158,21 @@ arrow::Result<std::map<std::string, std::string>> DescribeTopicConfigs(
   return configs;
 }
 
+arrow::Result<Watermarks> QueryWatermarks(rd_kafka_t* handle, const std::string& topic,
+                                          int32_t partition, std::chrono::milliseconds timeout) {
+  Watermarks marks;
+  if (auto err = rd_kafka_query_watermark_offsets(handle, topic.c_str(), partition, &marks.low,
+                                                  &marks.high, static_cast<int>(timeout.count()))) {
+    return ErrorStatus(err,
+                       "reading the offsets of " + topic + " [" + std::to_string(partition) + "]");
+  }
+  return marks;
+}
+
+std::string_view GroupStateName(GroupState state) {
+  return rd_kafka_consumer_group_state_name(static_cast<rd_kafka_consumer_group_state_t>(state));
+}
+
 arrow::Result<GroupDescription> DescribeGroup(rd_kafka_t* handle, const std::string& group,
                                               std::chrono::milliseconds timeout) {
   ARROW_ASSIGN_OR_RAISE(
@@ -173,11 +188,13 @@ arrow::Result<GroupDescription> DescribeGroup(rd_kafka_t* handle, const std::str
   if (count != 1) return util::KafkaError("describing group '{}': {} answers", group, count);
   GroupDescription description;
   if (const rd_kafka_error_t* error = rd_kafka_ConsumerGroupDescription_error(groups[0])) {
-    description.error = rd_kafka_error_code(error);
+    description.error = rd_kafka_error_code(error) == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED
+                            ? GroupError::kNotAuthorized
+                            : GroupError::kOther;
     description.error_message = rd_kafka_error_string(error);
     return description;
   }
-  description.state = rd_kafka_ConsumerGroupDescription_state(groups[0]);
+  description.state = static_cast<GroupState>(rd_kafka_ConsumerGroupDescription_state(groups[0]));
   for (size_t m = 0; m < rd_kafka_ConsumerGroupDescription_member_count(groups[0]); ++m) {
     const rd_kafka_MemberDescription_t* member =
         rd_kafka_ConsumerGroupDescription_member(groups[0], m);

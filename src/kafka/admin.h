@@ -1,5 +1,6 @@
 // Cluster questions asked through any client handle: is it reachable, does a
-// topic exist and how many partitions does it have, its configs; topic creation.
+// topic exist and how many partitions does it have, its configs, a
+// partition's offsets, a consumer group's state; topic creation.
 #pragma once
 
 #include <arrow/result.h>
@@ -10,8 +11,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include "kafka/handle.h"
 
 namespace timecast::kafka {
 
@@ -45,13 +49,39 @@ arrow::Status CreateTopic(rd_kafka_t* handle, const TopicSpec& spec,
 arrow::Result<std::map<std::string, std::string>> DescribeTopicConfigs(
     rd_kafka_t* handle, const std::string& topic, std::chrono::milliseconds timeout);
 
+// The partition's watermarks as the brokers have them now (a request;
+// read_committed clients get the last stable offset as `high`). Fails naming
+// "the offsets of TOPIC [PARTITION]".
+arrow::Result<Watermarks> QueryWatermarks(rd_kafka_t* handle, const std::string& topic,
+                                          int32_t partition, std::chrono::milliseconds timeout);
+
+// A consumer group's state, as the coordinator reports it.
+enum class GroupState {
+  kUnknown = RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN,
+  kPreparingRebalance = RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE,
+  kCompletingRebalance = RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE,
+  kStable = RD_KAFKA_CONSUMER_GROUP_STATE_STABLE,
+  kDead = RD_KAFKA_CONSUMER_GROUP_STATE_DEAD,
+  kEmpty = RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY,
+};
+
+// The state's name as Kafka spells it: "Stable", "PreparingRebalance", ...
+std::string_view GroupStateName(GroupState state);
+
+// What the coordinator answered for a group it would not describe.
+enum class GroupError {
+  kNone,
+  kNotAuthorized,  // GROUP_AUTHORIZATION_FAILED: this client may not describe it
+  kOther,          // e.g. the coordinator is still loading
+};
+
 // A consumer group as its coordinator sees it (DescribeConsumerGroups).
 struct GroupDescription {
-  // Set when the coordinator answered for the group with an error (e.g.
-  // RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED); the rest is then empty.
-  rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  // Set when the coordinator answered for the group with an error; the rest
+  // is then empty.
+  GroupError error = GroupError::kNone;
   std::string error_message;
-  rd_kafka_consumer_group_state_t state = RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
+  GroupState state = GroupState::kUnknown;
   struct Member {
     std::string member_id;
     std::set<std::pair<std::string, int32_t>> assignment;  // (topic, partition)

@@ -1,5 +1,7 @@
 #include "kafka/consumer.h"
 
+#include <utility>
+
 #include "kafka/admin.h"
 #include "util/status.h"
 
@@ -50,8 +52,10 @@ arrow::Status Consumer::AssignAllFromBeginning(const std::vector<std::string>& t
   return arrow::Status::OK();
 }
 
-MessagePtr Consumer::Poll(std::chrono::milliseconds timeout) {
-  return MessagePtr(rd_kafka_consumer_poll(handle_.get(), static_cast<int>(timeout.count())));
+std::optional<ConsumedMessage> Consumer::Poll(std::chrono::milliseconds timeout) {
+  MessagePtr message(rd_kafka_consumer_poll(handle_.get(), static_cast<int>(timeout.count())));
+  if (!message) return std::nullopt;
+  return ConsumedMessage(std::move(message));
 }
 
 arrow::Status Consumer::Close() {
@@ -65,15 +69,28 @@ arrow::Status Consumer::Close() {
 
 void Consumer::OnRebalance(rd_kafka_t*, rd_kafka_resp_err_t event,
                            rd_kafka_topic_partition_list_t* partitions, void* opaque) {
-  static_cast<Consumer*>(opaque)->on_rebalance_(event, partitions);
+  static_cast<Consumer*>(opaque)->on_rebalance_(
+      event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? RebalanceEvent::kAssigned
+                                                    : RebalanceEvent::kRevoked,
+      FromPartitionList(partitions));
 }
 
-arrow::Result<PartitionListPtr> Consumer::Positions() {
+arrow::Result<std::vector<TopicPartitionOffset>> Consumer::Positions() {
   rd_kafka_topic_partition_list_t* raw = nullptr;
   if (auto err = rd_kafka_assignment(handle_.get(), &raw)) return ErrorStatus(err, "assignment");
   PartitionListPtr list(raw);
   if (auto err = rd_kafka_position(handle_.get(), list.get())) return ErrorStatus(err, "position");
-  return list;
+  return FromPartitionList(list.get());
+}
+
+std::optional<Watermarks> Consumer::CachedWatermarks(const std::string& topic,
+                                                     int32_t partition) const {
+  Watermarks marks;
+  if (rd_kafka_get_watermark_offsets(handle_.get(), topic.c_str(), partition, &marks.low,
+                                     &marks.high) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return std::nullopt;
+  }
+  return marks;
 }
 
 arrow::Status Consumer::RewindToCommitted(std::chrono::milliseconds timeout) {
@@ -102,24 +119,27 @@ std::string Consumer::MemberId() const {
   return member_id;
 }
 
-arrow::Status Consumer::Commit(const rd_kafka_topic_partition_list_t* offsets) {
-  if (auto err = rd_kafka_commit(handle_.get(), offsets, /*async=*/0)) {
+arrow::Status Consumer::Commit(const std::vector<TopicPartitionOffset>& offsets) {
+  const PartitionListPtr list = ToPartitionList(offsets);
+  if (auto err = rd_kafka_commit(handle_.get(), list.get(), /*async=*/0)) {
     if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return arrow::Status::OK();
     return ErrorStatus(err, "committing offsets");
   }
   return arrow::Status::OK();
 }
 
-arrow::Status Consumer::IncrementalAssign(const rd_kafka_topic_partition_list_t* partitions) {
-  if (rd_kafka_error_t* raw = rd_kafka_incremental_assign(handle_.get(), partitions)) {
+arrow::Status Consumer::IncrementalAssign(const std::vector<TopicPartitionOffset>& partitions) {
+  const PartitionListPtr list = ToPartitionList(partitions);
+  if (rd_kafka_error_t* raw = rd_kafka_incremental_assign(handle_.get(), list.get())) {
     ErrorPtr error(raw);
     return util::KafkaError("incremental assign: {}", rd_kafka_error_string(error.get()));
   }
   return arrow::Status::OK();
 }
 
-arrow::Status Consumer::IncrementalUnassign(const rd_kafka_topic_partition_list_t* partitions) {
-  if (rd_kafka_error_t* raw = rd_kafka_incremental_unassign(handle_.get(), partitions)) {
+arrow::Status Consumer::IncrementalUnassign(const std::vector<TopicPartitionOffset>& partitions) {
+  const PartitionListPtr list = ToPartitionList(partitions);
+  if (rd_kafka_error_t* raw = rd_kafka_incremental_unassign(handle_.get(), list.get())) {
     ErrorPtr error(raw);
     return util::KafkaError("incremental unassign: {}", rd_kafka_error_string(error.get()));
   }

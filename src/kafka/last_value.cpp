@@ -39,15 +39,13 @@ arrow::Result<std::optional<KeyedValue>> ReadLastValue(const Config& config,
     partition = PartitionForKey(key, partitions);
   }
   const std::string where = topic + " [" + std::to_string(partition) + "]";
-  int64_t low = 0, high = 0;
   // With read_committed, `high` is the last stable offset: an open
   // transaction's records (a zombie's) are past it.
-  if (auto err = rd_kafka_query_watermark_offsets(consumer->handle(), topic.c_str(), partition,
-                                                  &low, &high, static_cast<int>(timeout.count()))) {
-    return ErrorStatus(err, "reading the offsets of " + where);
-  }
+  ARROW_ASSIGN_OR_RAISE(const Watermarks marks,
+                        QueryWatermarks(consumer->handle(), topic, partition, timeout));
+  const int64_t low = marks.low;
   int64_t window = 1024;
-  int64_t end = high;  // read [begin, end) in each round
+  int64_t end = marks.high;  // read [begin, end) in each round
   while (end > low) {
     const int64_t begin = std::max(low, end - window);
     PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
@@ -62,17 +60,15 @@ arrow::Result<std::optional<KeyedValue>> ReadLastValue(const Config& config,
         return util::KafkaError("reading {} from offset {}: no end of partition within {} ms",
                                 where, begin, timeout.count());
       }
-      MessagePtr message = consumer->Poll(std::chrono::milliseconds(100));
+      std::optional<ConsumedMessage> message = consumer->Poll(std::chrono::milliseconds(100));
       if (!message) continue;
-      if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) break;
-      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        return util::KafkaError("reading {}: {}", where, rd_kafka_message_errstr(message.get()));
+      if (message->kind() == ConsumedMessage::Kind::kEndOfPartition) break;
+      if (message->kind() == ConsumedMessage::Kind::kError) {
+        return util::KafkaError("reading {}: {}", where, message->error_text());
       }
-      if (message->offset >= end) break;
-      const std::string_view record_key(static_cast<const char*>(message->key), message->key_len);
-      if (message->key != nullptr && record_key == key) {
-        found = KeyedValue{std::string(static_cast<const char*>(message->payload), message->len),
-                           partition, message->offset};
+      if (message->offset() >= end) break;
+      if (message->key() == key) {
+        found = KeyedValue{std::string(message->value()), partition, message->offset()};
       }
     }
     if (found) return found;

@@ -38,19 +38,19 @@ void Producer::OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* message, 
   if (self->on_delivery_) self->on_delivery_(*message);
 }
 
-arrow::Result<rd_kafka_topic_t*> Producer::Topic(const std::string& name) {
-  if (auto it = topics_.find(name); it != topics_.end()) return it->second.get();
+arrow::Result<TopicHandle> Producer::Topic(const std::string& name) {
+  if (auto it = topics_.find(name); it != topics_.end()) return TopicHandle(it->second.get());
   rd_kafka_topic_t* topic = rd_kafka_topic_new(handle_.get(), name.c_str(), nullptr);
   if (topic == nullptr) return ErrorStatus(rd_kafka_last_error(), "topic '" + name + "'");
   topics_.emplace(name, TopicPtr(topic));
-  return topic;
+  return TopicHandle(topic);
 }
 
 arrow::Status Producer::Produce(const Message& message) {
   rd_kafka_vu_t values[8];
   size_t count = 0;
   values[count].vtype = RD_KAFKA_VTYPE_RKT;
-  values[count++].u.rkt = message.topic;
+  values[count++].u.rkt = message.topic.topic_;
   values[count].vtype = RD_KAFKA_VTYPE_PARTITION;
   values[count++].u.i32 = message.partition;
   values[count].vtype = RD_KAFKA_VTYPE_VALUE;
@@ -85,7 +85,7 @@ arrow::Status Producer::Produce(const Message& message) {
     ErrorPtr error(raw_error);
     if (rd_kafka_error_code(error.get()) != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       if (headers != nullptr) rd_kafka_headers_destroy(headers);
-      return util::KafkaError("producing to '{}': {}", rd_kafka_topic_name(message.topic),
+      return util::KafkaError("producing to '{}': {}", rd_kafka_topic_name(message.topic.topic_),
                               rd_kafka_error_string(error.get()));
     }
     // Queue full: deliveries free room; wait for some rather than spin.
@@ -96,7 +96,7 @@ arrow::Status Producer::Produce(const Message& message) {
       if (!on_queue_full_(std::chrono::duration_cast<std::chrono::milliseconds>(now - began))) {
         if (headers != nullptr) rd_kafka_headers_destroy(headers);
         return util::UndeliveredError("producing to '{}': gave up waiting for room in the queue",
-                                      rd_kafka_topic_name(message.topic));
+                                      rd_kafka_topic_name(message.topic.topic_));
       }
     }
   }
@@ -154,10 +154,11 @@ TxnResult Producer::BeginTransaction() {
   return Classify(rd_kafka_begin_transaction(handle_.get()), "begin_transaction");
 }
 
-TxnResult Producer::SendOffsetsToTransaction(const rd_kafka_topic_partition_list_t* offsets,
+TxnResult Producer::SendOffsetsToTransaction(const std::vector<TopicPartitionOffset>& offsets,
                                              const rd_kafka_consumer_group_metadata_t* group,
                                              std::chrono::milliseconds timeout) {
-  return Classify(rd_kafka_send_offsets_to_transaction(handle_.get(), offsets, group,
+  const PartitionListPtr list = ToPartitionList(offsets);
+  return Classify(rd_kafka_send_offsets_to_transaction(handle_.get(), list.get(), group,
                                                        static_cast<int>(timeout.count())),
                   "send_offsets_to_transaction");
 }

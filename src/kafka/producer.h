@@ -14,19 +14,30 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kafka/config.h"
 #include "kafka/handle.h"
 
 namespace timecast::kafka {
 
-struct Header {
-  std::string_view name;
-  std::string_view value;
+class Producer;
+
+// A topic as one producer sends to it (Producer::Topic). Cheap to copy; valid
+// while that producer lives. A default-constructed one names no topic.
+class TopicHandle {
+ public:
+  TopicHandle() = default;
+  explicit operator bool() const { return topic_ != nullptr; }
+
+ private:
+  friend class Producer;
+  explicit TopicHandle(rd_kafka_topic_t* topic) : topic_(topic) {}
+  rd_kafka_topic_t* topic_ = nullptr;
 };
 
 struct Message {
-  rd_kafka_topic_t* topic = nullptr;
+  TopicHandle topic;
   int32_t partition = RD_KAFKA_PARTITION_UA;
   std::optional<std::string_view> key;  // nullopt: no key (null), not an empty one
   std::string_view value;
@@ -77,8 +88,8 @@ class Producer {
   using QueueFullHandler = std::function<bool(std::chrono::milliseconds waited)>;
   void OnQueueFull(QueueFullHandler handler) { on_queue_full_ = std::move(handler); }
 
-  // A topic handle owned by this producer, created on first use.
-  arrow::Result<rd_kafka_topic_t*> Topic(const std::string& name);
+  // The handle for topic `name`, created on first use; the same one after.
+  arrow::Result<TopicHandle> Topic(const std::string& name);
 
   // Enqueues a copy of the message. While librdkafka's queue is full it
   // serves delivery reports and retries, so this blocks but never drops.
@@ -94,8 +105,9 @@ class Producer {
   // Transactions (the producer's config must set transactional.id).
   TxnResult InitTransactions(std::chrono::milliseconds timeout);
   TxnResult BeginTransaction();
-  // Commits the consumer's `offsets` (next offsets to read) with the transaction.
-  TxnResult SendOffsetsToTransaction(const rd_kafka_topic_partition_list_t* offsets,
+  // Commits the consumer's `offsets` (next offsets to read) with the
+  // transaction; `group` is Consumer::GroupMetadata().
+  TxnResult SendOffsetsToTransaction(const std::vector<TopicPartitionOffset>& offsets,
                                      const rd_kafka_consumer_group_metadata_t* group,
                                      std::chrono::milliseconds timeout);
   TxnResult CommitTransaction(std::chrono::milliseconds timeout);

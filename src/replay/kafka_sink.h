@@ -133,11 +133,11 @@ class KafkaSink final : public RecordSink {
 
   KafkaSinkOptions options_;
   std::unique_ptr<kafka::Producer> producer_;
-  rd_kafka_topic_t* topic_ = nullptr;
+  kafka::TopicHandle topic_;
   std::string topic_name_;
   int partitions_ = 0;
   CheckpointLocation checkpoint_;
-  rd_kafka_topic_t* checkpoint_topic_ = nullptr;
+  kafka::TopicHandle checkpoint_topic_;
   bool waiting_noted_ = false;
   bool waited_out_ = false;  // the brokers kept us waiting since the last commit
   std::chrono::steady_clock::time_point waiting_since_;

@@ -47,10 +47,10 @@ std::optional<std::string> WhyGroupIsUnsettled(const kafka::GroupDescription& gr
                                                const std::string& member_id,
                                                const std::string& topic, int partitions,
                                                const std::set<int32_t>& local) {
-  if (group.error != RD_KAFKA_RESP_ERR_NO_ERROR)
+  if (group.error != kafka::GroupError::kNone)
     return "the coordinator answered: " + group.error_message;
-  if (group.state != RD_KAFKA_CONSUMER_GROUP_STATE_STABLE) {
-    return fmt::format("the group is {}", rd_kafka_consumer_group_state_name(group.state));
+  if (group.state != kafka::GroupState::kStable) {
+    return fmt::format("the group is {}", kafka::GroupStateName(group.state));
   }
   if (member_id.empty()) return std::string("this instance has not joined the group yet");
   std::set<int32_t> owned;
@@ -88,7 +88,7 @@ GroupCheck CheckGroup(const arrow::Result<kafka::GroupDescription>& group,
                                 group_id, group.status().message());
     return check;
   }
-  if (group->error == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+  if (group->error == kafka::GroupError::kNotAuthorized) {
     check.settled = true;
     check.warning = fmt::format(
         "not allowed to describe group '{}' ({}); --until-idle goes by this instance's own input "

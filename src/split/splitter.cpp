@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "kafka/admin.h"
 #include "kafka/consumer.h"
@@ -66,7 +67,7 @@ class Splitter {
       }
     }
     for (const auto& route : o_.routes) {
-      ARROW_ASSIGN_OR_RAISE(auto* handle, producer_->Topic(route.topic));
+      ARROW_ASSIGN_OR_RAISE(kafka::TopicHandle handle, producer_->Topic(route.topic));
       route_topics_.push_back(handle);
     }
     if (o_.dead_letter) {
@@ -82,9 +83,10 @@ class Splitter {
     consumer_config.Set("isolation.level", "read_committed");
     consumer_config.Set("partition.assignment.strategy", "cooperative-sticky");
     consumer_config.Set("enable.partition.eof", "true");  // for IdleTracker
-    ARROW_ASSIGN_OR_RAISE(consumer_, kafka::Consumer::Create(consumer_config, [this](auto event, auto* partitions) {
-                            OnRebalance(event, partitions);
-                          }));
+    auto on_rebalance = [this](auto event, const auto& partitions) {
+      OnRebalance(event, partitions);
+    };
+    ARROW_ASSIGN_OR_RAISE(consumer_, kafka::Consumer::Create(consumer_config, on_rebalance));
     ARROW_RETURN_NOT_OK(consumer_->Subscribe({o_.input_topic}));
     if (exactly_once()) ARROW_RETURN_NOT_OK(Begin());
     return arrow::Status::OK();
@@ -101,25 +103,28 @@ class Splitter {
         stats_.stop_reason = "stopped by signal";
         break;
       }
-      kafka::MessagePtr message = consumer_->Poll(PollTimeout());
+      std::optional<kafka::ConsumedMessage> message = consumer_->Poll(PollTimeout());
       ARROW_RETURN_NOT_OK(rebalance_error_);
       producer_->Poll();
       const auto now = Clock::now();
       if (message) {
-        if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          ARROW_RETURN_NOT_OK(Process(*message));
-          idle_.Input(message->partition, now);
-          stats_.idle_but_waiting.clear();
-          if (!first_record) first_record = now;
-          stats_.active = std::chrono::duration_cast<util::Nanos>(now - *first_record);
-        } else if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-          idle_.ReachedEnd(message->partition);
-        } else {
-          if (message->err == RD_KAFKA_RESP_ERR__FATAL || message->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-            return util::KafkaError("consuming '{}': {}", o_.input_topic,
-                                    rd_kafka_message_errstr(message.get()));
-          }
-          // Transient (e.g. a broker restarting): librdkafka retries by itself.
+        switch (message->kind()) {
+          case kafka::ConsumedMessage::Kind::kRecord:
+            ARROW_RETURN_NOT_OK(Process(*message));
+            idle_.Input(message->partition(), now);
+            stats_.idle_but_waiting.clear();
+            if (!first_record) first_record = now;
+            stats_.active = std::chrono::duration_cast<util::Nanos>(now - *first_record);
+            break;
+          case kafka::ConsumedMessage::Kind::kEndOfPartition:
+            idle_.ReachedEnd(message->partition());
+            break;
+          case kafka::ConsumedMessage::Kind::kError:
+            if (message->permanent_error()) {
+              return util::KafkaError("consuming '{}': {}", o_.input_topic, message->error_text());
+            }
+            // Transient (e.g. a broker restarting): librdkafka retries by itself.
+            break;
         }
       }
       if (pending_.records_in > 0 && now - transaction_start_ >= o_.commit_interval) {
@@ -207,23 +212,14 @@ class Splitter {
     return arrow::Status::OK();
   }
 
-  arrow::Status Process(const rd_kafka_message_t& message) {
-    const std::string_view value(static_cast<const char*>(message.payload), message.len);
-    router_->Decide(value, &decisions_);
+  arrow::Status Process(const kafka::ConsumedMessage& message) {
+    router_->Decide(message.value(), &decisions_);
     headers_.clear();
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name;
-      const void* header_value;
-      size_t size;
-      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &header_value, &size) == 0; ++i) {
-        headers_.push_back({name, std::string_view(static_cast<const char*>(header_value), size)});
-      }
-    }
+    message.AppendHeaders(&headers_);
     const size_t source_headers = headers_.size();
     kafka::Message out;
-    if (message.key) out.key = std::string_view(static_cast<const char*>(message.key), message.key_len);
-    out.timestamp_ms = rd_kafka_message_timestamp(&message, nullptr);
+    out.key = message.key();
+    out.timestamp_ms = message.timestamp_ms();
     if (out.timestamp_ms < 0) out.timestamp_ms = 0;
     for (const Decision& decision : decisions_) {
       out.value = decision.value;
@@ -233,15 +229,15 @@ class Splitter {
         ++pending_.records_out[o_.routes[static_cast<size_t>(decision.route)].topic];
       } else {
         const std::string where = fmt::format("{} [{}] at offset {}", o_.input_topic,
-                                              message.partition, message.offset);
+                                              message.partition(), message.offset());
         if (!dead_letter_topic_) {
           return util::InputError(
               "{}: {}; pass --dead-letter TOPIC to set such records aside (the transaction "
               "holding it was aborted)",
               where, decision.reason);
         }
-        partition_text_ = std::to_string(message.partition);
-        offset_text_ = std::to_string(message.offset);
+        partition_text_ = std::to_string(message.partition());
+        offset_text_ = std::to_string(message.offset());
         headers_.push_back({"timecast.error", decision.reason});
         headers_.push_back({"timecast.source.topic", o_.input_topic});
         headers_.push_back({"timecast.source.partition", partition_text_});
@@ -262,20 +258,13 @@ class Splitter {
   arrow::Status Commit(bool begin_next) {
     if (!exactly_once()) return CommitAtLeastOnce();
     if (!transaction_open_) return arrow::Status::OK();
-    ARROW_ASSIGN_OR_RAISE(auto positions, consumer_->Positions());
-    kafka::PartitionListPtr offsets(rd_kafka_topic_partition_list_new(positions->cnt));
-    for (int i = 0; i < positions->cnt; ++i) {
-      if (positions->elems[i].offset >= 0) {
-        rd_kafka_topic_partition_list_add(offsets.get(), positions->elems[i].topic,
-                                          positions->elems[i].partition)->offset = positions->elems[i].offset;
-      }
-    }
+    ARROW_ASSIGN_OR_RAISE(const auto offsets, OffsetsToCommit());
     auto group = consumer_->GroupMetadata();
     const auto commit_start = Clock::now();
     for (int attempt = 0;; ++attempt) {
       kafka::TxnResult result;
-      if (offsets->cnt > 0) {
-        result = producer_->SendOffsetsToTransaction(offsets.get(), group.get(), o_.timeout);
+      if (!offsets.empty()) {
+        result = producer_->SendOffsetsToTransaction(offsets, group.get(), o_.timeout);
       }
       if (!result) result = producer_->CommitTransaction(o_.timeout);
       if (!result) break;
@@ -293,6 +282,14 @@ class Splitter {
   }
 
   arrow::Status CommitAndContinue() { return Commit(/*begin_next=*/true); }
+
+  // The position of each assigned partition something was consumed from:
+  // the offsets a commit stores.
+  arrow::Result<std::vector<kafka::TopicPartitionOffset>> OffsetsToCommit() {
+    ARROW_ASSIGN_OR_RAISE(auto positions, consumer_->Positions());
+    std::erase_if(positions, [](const auto& position) { return position.offset < 0; });
+    return positions;
+  }
 
   arrow::Status AbortAndRewind(bool begin_next, const std::string& why) {
     fmt::print(stderr, "timecast: split: aborting a transaction ({}); rewinding to committed offsets\n",
@@ -312,15 +309,8 @@ class Splitter {
     const auto commit_start = Clock::now();
     // Output first, offsets after: a crash in between repeats, never loses.
     ARROW_RETURN_NOT_OK(producer_->Flush(o_.timeout));
-    ARROW_ASSIGN_OR_RAISE(auto positions, consumer_->Positions());
-    kafka::PartitionListPtr offsets(rd_kafka_topic_partition_list_new(positions->cnt));
-    for (int i = 0; i < positions->cnt; ++i) {
-      if (positions->elems[i].offset >= 0) {
-        rd_kafka_topic_partition_list_add(offsets.get(), positions->elems[i].topic,
-                                          positions->elems[i].partition)->offset = positions->elems[i].offset;
-      }
-    }
-    if (offsets->cnt > 0) ARROW_RETURN_NOT_OK(consumer_->Commit(offsets.get()));
+    ARROW_ASSIGN_OR_RAISE(const auto offsets, OffsetsToCommit());
+    if (!offsets.empty()) ARROW_RETURN_NOT_OK(consumer_->Commit(offsets));
     stats_.commit_time.Record(Clock::now() - commit_start);
     stats_.committed.Add(pending_);
     pending_ = {};
@@ -329,14 +319,15 @@ class Splitter {
     return arrow::Status::OK();
   }
 
-  void OnRebalance(rd_kafka_resp_err_t event, rd_kafka_topic_partition_list_t* partitions) {
+  void OnRebalance(kafka::RebalanceEvent event,
+                   const std::vector<kafka::TopicPartitionOffset>& partitions) {
     arrow::Status status;
     const auto now = Clock::now();
-    if (event == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (event == kafka::RebalanceEvent::kAssigned) {
       status = consumer_->IncrementalAssign(partitions);
-      for (int i = 0; i < partitions->cnt; ++i) idle_.Assigned(partitions->elems[i].partition, now);
+      for (const auto& assigned : partitions) idle_.Assigned(assigned.partition, now);
     } else {
-      for (int i = 0; i < partitions->cnt; ++i) idle_.Revoked(partitions->elems[i].partition, now);
+      for (const auto& revoked : partitions) idle_.Revoked(revoked.partition, now);
       // Finish the work on the partitions we are losing before someone else
       // takes them; if they are already lost, our transaction must not commit.
       if (exactly_once() && consumer_->AssignmentLost()) {
@@ -360,15 +351,11 @@ class Splitter {
     auto positions = consumer_->Positions();
     if (!positions.ok()) return stats_.lag;
     int64_t lag = 0;
-    for (int i = 0; i < (*positions)->cnt; ++i) {
-      const auto& partition = (*positions)->elems[i];
-      int64_t low = 0, high = 0;
-      if (rd_kafka_get_watermark_offsets(consumer_->handle(), partition.topic, partition.partition,
-                                         &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        continue;
-      }
-      const int64_t position = partition.offset >= 0 ? partition.offset : low;
-      if (high > position) lag += high - position;
+    for (const auto& partition : *positions) {
+      const auto marks = consumer_->CachedWatermarks(partition.topic, partition.partition);
+      if (!marks) continue;
+      const int64_t position = partition.offset >= 0 ? partition.offset : marks->low;
+      if (marks->high > position) lag += marks->high - position;
     }
     return lag;
   }
@@ -382,8 +369,8 @@ class Splitter {
   std::optional<Router> router_;
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<kafka::Consumer> consumer_;
-  std::vector<rd_kafka_topic_t*> route_topics_;
-  rd_kafka_topic_t* dead_letter_topic_ = nullptr;
+  std::vector<kafka::TopicHandle> route_topics_;
+  kafka::TopicHandle dead_letter_topic_;
   std::vector<Decision> decisions_;
   std::vector<kafka::Header> headers_;
   std::string partition_text_, offset_text_;

@@ -167,7 +167,8 @@ class Verifier {
     simdjson::ondemand::parser array_parser, record_parser;
     auto quiet_since = Clock::now();
     while (static_cast<int>(at_end.size()) < partitions_total) {
-      kafka::MessagePtr message = consumer->Poll(std::chrono::milliseconds(200));
+      std::optional<kafka::ConsumedMessage> message =
+          consumer->Poll(std::chrono::milliseconds(200));
       if (!message) {
         if (Clock::now() - quiet_since > o_.timeout) {
           return util::KafkaError("no data and no end of partition from {} within {} ms", brokers,
@@ -176,19 +177,19 @@ class Verifier {
         continue;
       }
       quiet_since = Clock::now();
-      const std::string topic = rd_kafka_topic_name(message->rkt);
-      if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        at_end[{topic, message->partition}] = true;
+      const std::string topic(message->topic());
+      if (message->kind() == kafka::ConsumedMessage::Kind::kEndOfPartition) {
+        at_end[{topic, message->partition()}] = true;
         continue;
       }
-      if (message->err) {
-        return util::KafkaError("reading {} [{}]: {}", topic, message->partition,
-                                rd_kafka_message_errstr(message.get()));
+      if (message->kind() == kafka::ConsumedMessage::Kind::kError) {
+        return util::KafkaError("reading {} [{}]: {}", topic, message->partition(),
+                                message->error_text());
       }
       const uint32_t topic_index = static_cast<uint32_t>(
           std::find(o_.topics.begin(), o_.topics.end(), topic) - o_.topics.begin());
       RecordLateness(*message);
-      const std::string_view value(static_cast<const char*>(message->payload), message->len);
+      const std::string_view value = message->value();
       if (!util::SplitJsonRecords(value, array_parser, &buffer, &records)) records = {value};
       for (const std::string_view record : records) {
         ++report_.found;
@@ -198,13 +199,14 @@ class Verifier {
         double time = 0;
         const bool parsed = ParseRecord(record, record_parser, &record_buffer, &key_hash, &time);
         if (parsed) {
-          auto [it, first] = last_time.try_emplace({topic_index, message->partition}, time);
+          auto [it, first] = last_time.try_emplace({topic_index, message->partition()}, time);
           if (!first) {
             if (time < it->second) ++report_.out_of_order;
             it->second = std::max(it->second, time);
           }
         }
-        topic_entries_.push_back({key_hash, value_hash, topic_index, message->partition, message->offset});
+        topic_entries_.push_back(
+            {key_hash, value_hash, topic_index, message->partition(), message->offset()});
       }
     }
     (void)consumer->Close();
@@ -247,9 +249,9 @@ class Verifier {
     return !field.get_double().get(*time);
   }
 
-  void RecordLateness(const rd_kafka_message_t& message) {
-    const auto due = kafka::IntegerHeader(message, "timecast.due");
-    const auto sent = kafka::IntegerHeader(message, "timecast.sent");
+  void RecordLateness(const kafka::ConsumedMessage& message) {
+    const auto due = message.IntegerHeader("timecast.due");
+    const auto sent = message.IntegerHeader("timecast.sent");
     if (due && sent) report_.lateness.Record(util::Nanos(*sent - *due));
   }
 

@@ -61,34 +61,29 @@ TEST(KafkaRoundTrip, KeysHeadersAndTimestampsSurvive) {
   std::map<int, bool> seen;
   const auto deadline = std::chrono::steady_clock::now() + seconds(30);
   while (seen.size() < kMessages && std::chrono::steady_clock::now() < deadline) {
-    MessagePtr message = (*consumer)->Poll(milliseconds(500));
+    std::optional<ConsumedMessage> message = (*consumer)->Poll(milliseconds(500));
     if (!message) continue;
-    ASSERT_EQ(message->err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_message_errstr(message.get());
-    const std::string value(static_cast<const char*>(message->payload), message->len);
+    ASSERT_EQ(message->kind(), ConsumedMessage::Kind::kRecord) << message->error_text();
+    const std::string value(message->value());
     const int id = std::stoi(value.substr(6));
     EXPECT_FALSE(seen[id]) << "duplicate " << id;
     seen[id] = true;
     if (id == 0) {
-      EXPECT_EQ(message->key, nullptr);
+      EXPECT_EQ(message->key(), std::nullopt);
     } else {
-      EXPECT_EQ(std::string(static_cast<const char*>(message->key), message->key_len),
-                "A-" + std::to_string(id));
+      EXPECT_EQ(message->key(), "A-" + std::to_string(id));
     }
-    rd_kafka_timestamp_type_t type;
-    EXPECT_EQ(rd_kafka_message_timestamp(message.get(), &type), base_timestamp + id);
-    EXPECT_EQ(type, RD_KAFKA_TIMESTAMP_CREATE_TIME);
-    rd_kafka_headers_t* headers = nullptr;
-    ASSERT_EQ(rd_kafka_message_headers(message.get(), &headers), RD_KAFKA_RESP_ERR_NO_ERROR);
-    const void* header_value = nullptr;
-    size_t header_size = 0;
-    ASSERT_EQ(rd_kafka_header_get_last(headers, "event", &header_value, &header_size),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-    EXPECT_EQ(std::string(static_cast<const char*>(header_value), header_size),
-              id % 2 ? "End" : "Start");
-    ASSERT_EQ(rd_kafka_header_get_last(headers, "due", &header_value, &header_size),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
-    EXPECT_EQ(std::string(static_cast<const char*>(header_value), header_size),
-              std::to_string(id * 1000));
+    EXPECT_EQ(message->timestamp_ms(), base_timestamp + id);
+    EXPECT_EQ(message->timestamp_type(), ConsumedMessage::TimestampType::kCreateTime);
+    EXPECT_EQ(message->LastHeader("event"), id % 2 ? "End" : "Start");
+    EXPECT_EQ(message->LastHeader("due"), std::to_string(id * 1000));
+    EXPECT_EQ(message->IntegerHeader("due"), id * 1000);
+    EXPECT_EQ(message->LastHeader("missing"), std::nullopt);
+    std::vector<Header> headers;
+    message->AppendHeaders(&headers);
+    ASSERT_EQ(headers.size(), 2u);
+    EXPECT_EQ(headers[0].name, "event");
+    EXPECT_EQ(headers[1].name, "due");
   }
   EXPECT_EQ(seen.size(), static_cast<size_t>(kMessages));
 }

@@ -78,22 +78,16 @@ std::vector<Landed> ConsumeAll(const std::string& topic, size_t expected,
   // After the expected count, wait a little longer to catch duplicates.
   auto quiet_until = std::chrono::steady_clock::time_point::max();
   while (std::chrono::steady_clock::now() < std::min(deadline, quiet_until)) {
-    kafka::MessagePtr message = (*consumer)->Poll(milliseconds(200));
-    if (!message || message->err) continue;
+    std::optional<kafka::ConsumedMessage> message = (*consumer)->Poll(milliseconds(200));
+    if (!message || message->kind() != kafka::ConsumedMessage::Kind::kRecord) continue;
     Landed record;
-    record.value.assign(static_cast<const char*>(message->payload), message->len);
-    if (message->key) record.key.emplace(static_cast<const char*>(message->key), message->key_len);
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(message.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name;
-      const void* value;
-      size_t size;
-      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
-        record.headers[name] = std::string(static_cast<const char*>(value), size);
-      }
-    }
-    record.timestamp_ms = rd_kafka_message_timestamp(message.get(), nullptr);
-    record.partition = message->partition;
+    record.value = message->value();
+    if (auto key = message->key()) record.key.emplace(*key);
+    std::vector<kafka::Header> headers;
+    message->AppendHeaders(&headers);
+    for (const auto& [name, value] : headers) record.headers[std::string(name)] = value;
+    record.timestamp_ms = message->timestamp_ms();
+    record.partition = message->partition();
     landed.push_back(std::move(record));
     if (landed.size() >= expected && quiet_until == std::chrono::steady_clock::time_point::max()) {
       quiet_until = std::chrono::steady_clock::now() + milliseconds(500);

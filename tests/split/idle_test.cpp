@@ -60,7 +60,7 @@ TEST(IdleTracker, RevokedPartitionsNoLongerCountAndEventsForThemAreIgnored) {
 
 kafka::GroupDescription StableGroup() {
   kafka::GroupDescription group;
-  group.state = RD_KAFKA_CONSUMER_GROUP_STATE_STABLE;
+  group.state = kafka::GroupState::kStable;
   group.members.push_back({"me", {{"in", 0}, {"in", 1}}});
   group.members.push_back({"other", {{"in", 2}, {"in", 3}}});
   return group;
@@ -72,9 +72,9 @@ TEST(WhyGroupIsUnsettled, SettledWhenStableWithEveryPartitionOwnedAndOursApplied
 
 TEST(WhyGroupIsUnsettled, ARebalanceUnderWayIsNotSettled) {
   auto group = StableGroup();
-  group.state = RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE;
+  group.state = kafka::GroupState::kPreparingRebalance;
   EXPECT_EQ(WhyGroupIsUnsettled(group, "me", "in", 4, {0, 1}), "the group is PreparingRebalance");
-  group.state = RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE;
+  group.state = kafka::GroupState::kCompletingRebalance;
   EXPECT_EQ(WhyGroupIsUnsettled(group, "me", "in", 4, {0, 1}), "the group is CompletingRebalance");
 }
 
@@ -97,13 +97,13 @@ TEST(WhyGroupIsUnsettled, NotJoinedOrNotAMemberIsNotSettled) {
   EXPECT_EQ(WhyGroupIsUnsettled(StableGroup(), "left", "in", 4, {}),
             "this instance is not among the group's members yet");
   kafka::GroupDescription empty;
-  empty.state = RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY;
+  empty.state = kafka::GroupState::kEmpty;
   EXPECT_EQ(WhyGroupIsUnsettled(empty, "me", "in", 4, {}), "the group is Empty");
 }
 
 TEST(WhyGroupIsUnsettled, ACoordinatorErrorIsNotSettled) {
   kafka::GroupDescription group;
-  group.error = RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS;
+  group.error = kafka::GroupError::kOther;
   group.error_message = "loading";
   EXPECT_EQ(WhyGroupIsUnsettled(group, "me", "in", 4, {}), "the coordinator answered: loading");
 }
@@ -132,7 +132,7 @@ TEST(CheckGroup, AFailedRequestKeepsTheInstanceWaitingWithAWarning) {
 
 TEST(CheckGroup, ACoordinatorThatRefusesToDescribeLeavesLocalIdlenessWithAWarning) {
   kafka::GroupDescription refused;
-  refused.error = RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED;
+  refused.error = kafka::GroupError::kNotAuthorized;
   refused.error_message = "Group authorization failed";
   const GroupCheck check = CheckGroup(refused, "g", "me", "in", 4, {});
   EXPECT_TRUE(check.settled);
@@ -140,7 +140,7 @@ TEST(CheckGroup, ACoordinatorThatRefusesToDescribeLeavesLocalIdlenessWithAWarnin
             std::string::npos)
       << check.warning;
   // Any other answer from the coordinator is waited out.
-  refused.error = RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+  refused.error = kafka::GroupError::kOther;
   EXPECT_FALSE(CheckGroup(refused, "g", "me", "in", 4, {}).settled);
 }
 

@@ -124,23 +124,17 @@ std::vector<Record> ReadCommitted(const std::string& topic) {
   int at_end = 0;
   const auto deadline = std::chrono::steady_clock::now() + seconds(60);
   while (at_end < *partitions && std::chrono::steady_clock::now() < deadline) {
-    kafka::MessagePtr message = (*consumer)->Poll(milliseconds(200));
+    std::optional<kafka::ConsumedMessage> message = (*consumer)->Poll(milliseconds(200));
     if (!message) continue;
-    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    if (message->kind() == kafka::ConsumedMessage::Kind::kEndOfPartition) {
       ++at_end;
       continue;
     }
-    if (message->err) continue;
-    Record record{std::string(static_cast<const char*>(message->payload), message->len), {}};
-    rd_kafka_headers_t* headers = nullptr;
-    if (rd_kafka_message_headers(message.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const char* name;
-      const void* value;
-      size_t size;
-      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
-        record.headers[name] = std::string(static_cast<const char*>(value), size);
-      }
-    }
+    if (message->kind() != kafka::ConsumedMessage::Kind::kRecord) continue;
+    Record record{std::string(message->value()), {}};
+    std::vector<kafka::Header> headers;
+    message->AppendHeaders(&headers);
+    for (const auto& [name, value] : headers) record.headers[std::string(name)] = value;
     records.push_back(std::move(record));
   }
   EXPECT_EQ(at_end, *partitions) << "did not reach the end of " << topic;
@@ -174,10 +168,8 @@ void WaitForOutput(const std::string& topic) {
   while (std::chrono::steady_clock::now() < deadline) {
     int64_t total = 0;
     for (int p = 0; p < *partitions; ++p) {
-      int64_t low = 0, high = 0;
-      if (rd_kafka_query_watermark_offsets((*producer)->handle(), topic.c_str(), p, &low, &high, 5000) == 0) {
-        total += high;
-      }
+      auto marks = kafka::QueryWatermarks((*producer)->handle(), topic, p, seconds(5));
+      if (marks.ok()) total += marks->high;
     }
     if (total > 0) return;
     std::this_thread::sleep_for(milliseconds(50));
