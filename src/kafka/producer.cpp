@@ -35,7 +35,10 @@ void Producer::OnDeliveryReport(rd_kafka_t*, const rd_kafka_message_t* message, 
   } else {
     if (self->counts_.failed++ == 0) self->counts_.first_error = rd_kafka_err2str(message->err);
   }
-  if (self->on_delivery_) self->on_delivery_(*message);
+  if (self->on_delivery_) {
+    self->on_delivery_(DeliveryReport{message->_private, message->len,
+                                      message->err == RD_KAFKA_RESP_ERR_NO_ERROR});
+  }
 }
 
 arrow::Result<TopicHandle> Producer::Topic(const std::string& name) {

@@ -69,10 +69,19 @@ struct DeliveryCounts {
   std::string first_error;  // librdkafka's text for the first failed delivery
 };
 
+// One message's delivery report.
+struct DeliveryReport {
+  void* opaque = nullptr;  // Message::opaque
+  size_t value_bytes = 0;
+  bool delivered = false;  // false: failed (or purged with an aborted transaction)
+};
+
 class Producer {
  public:
-  // Called for every delivery report, from Poll() or Flush() on the caller's thread.
-  using DeliveryHandler = std::function<void(const rd_kafka_message_t&)>;
+  // Called for every delivery report, from whichever call serves them
+  // (Poll, Flush, Produce on a full queue, a transaction's commit or abort)
+  // on that call's thread.
+  using DeliveryHandler = std::function<void(const DeliveryReport&)>;
 
   // `config` must hold bootstrap.servers. librdkafka keeps a copy of the conf.
   static arrow::Result<std::unique_ptr<Producer>> Create(const Config& config,

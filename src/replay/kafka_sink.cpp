@@ -21,7 +21,7 @@ arrow::Result<std::unique_ptr<KafkaSink>> KafkaSink::Open(const KafkaSinkOptions
   sink->options_ = options;
   sink->topic_name_ = options.topic;
   ARROW_RETURN_NOT_OK(sink->CreateProducer());
-  rd_kafka_t* handle = sink->producer_->handle();
+  auto* handle = sink->producer_->handle();
   const std::string& brokers = sink->producer_->brokers();
   ARROW_RETURN_NOT_OK(kafka::CheckReachable(handle, brokers, options.connect_timeout));
   ARROW_ASSIGN_OR_RAISE(std::optional<int> partitions,
@@ -184,11 +184,11 @@ arrow::Status KafkaSink::ProduceStaged() {
 
 arrow::Status KafkaSink::CreateProducer() {
   ARROW_ASSIGN_OR_RAISE(
-      producer_, kafka::Producer::Create(options_.config, [this](const rd_kafka_message_t& report) {
-        auto* flight = static_cast<Flight*>(report._private);
+      producer_, kafka::Producer::Create(options_.config, [this](const kafka::DeliveryReport& report) {
+        auto* flight = static_cast<Flight*>(report.opaque);
         if (flight == nullptr) return;  // a checkpoint, committed or aborted with its transaction
-        unreported_bytes_ -= static_cast<int64_t>(report.len);
-        if (report.err != RD_KAFKA_RESP_ERR_NO_ERROR) ++flight->failed;
+        unreported_bytes_ -= static_cast<int64_t>(report.value_bytes);
+        if (!report.delivered) ++flight->failed;
         --flight->pending;  // the last touch: the sender may retire the flight now
       }));
   // A full queue means the brokers are slow or away: wait for them, as long
@@ -243,7 +243,7 @@ arrow::Result<bool> KafkaSink::RecoverFromExpiredTransaction(const ReplayState& 
 
 arrow::Status KafkaSink::OpenCheckpointTopic() {
   const KafkaSinkOptions::ExactlyOnce& eos = *options_.exactly_once;
-  rd_kafka_t* handle = producer_->handle();
+  auto* handle = producer_->handle();
   ARROW_ASSIGN_OR_RAISE(std::optional<int> partitions,
                         kafka::FindTopic(handle, eos.checkpoint_topic, options_.connect_timeout));
   if (!partitions) {

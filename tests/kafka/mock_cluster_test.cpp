@@ -15,8 +15,8 @@ TEST(MockCluster, AcceptsAProduceAndReportsDelivery) {
   config.Set("enable.idempotence", "true");
   config.Set("acks", "all");
   int reports = 0;
-  auto producer = Producer::Create(config, [&](const rd_kafka_message_t& message) {
-    EXPECT_EQ(message.err, RD_KAFKA_RESP_ERR_NO_ERROR);
+  auto producer = Producer::Create(config, [&](const DeliveryReport& report) {
+    EXPECT_TRUE(report.delivered);
     ++reports;
   });
   ASSERT_TRUE(producer.ok()) << producer.status().ToString();
