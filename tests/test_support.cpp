@@ -51,8 +51,10 @@ std::string ReadFile(const std::string& path) {
 }  // namespace
 
 namespace {
-int Spawn(const std::vector<std::string>& args, const std::string& dir) {
-  std::vector<std::string> argv_storage = {TIMECAST_BINARY};
+// Starts `program` with `args` (argv[0] is `program`), output into `dir`.
+int SpawnProgram(const std::string& program, const std::vector<std::string>& args,
+                 const std::string& dir) {
+  std::vector<std::string> argv_storage = {program};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& arg : argv_storage) argv.push_back(arg.data());
@@ -68,6 +70,10 @@ int Spawn(const std::vector<std::string>& args, const std::string& dir) {
   if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
   posix_spawn_file_actions_destroy(&actions);
   return pid;
+}
+
+int Spawn(const std::vector<std::string>& args, const std::string& dir) {
+  return SpawnProgram(TIMECAST_BINARY, args, dir);
 }
 
 CommandResult Collect(int pid, const std::string& dir) {
@@ -87,6 +93,11 @@ CommandResult Collect(int pid, const std::string& dir) {
 CommandResult RunTimecast(const std::vector<std::string>& args) {
   const std::string dir = TempDir();
   return Collect(Spawn(args, dir), dir);
+}
+
+CommandResult RunShell(const std::string& command) {
+  const std::string dir = TempDir();
+  return Collect(SpawnProgram("/bin/sh", {"-c", command}, dir), dir);
 }
 
 TimecastProcess::TimecastProcess(const std::vector<std::string>& args) : dir_(TempDir()) {

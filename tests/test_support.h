@@ -25,6 +25,9 @@ struct CommandResult {
 // Runs the built timecast binary with `args` (no shell), capturing output.
 CommandResult RunTimecast(const std::vector<std::string>& args);
 
+// Runs `command` with /bin/sh -c, as a user pastes a command timecast printed.
+CommandResult RunShell(const std::string& command);
+
 // A timecast process running in the background, for tests that signal it.
 class TimecastProcess {
  public:

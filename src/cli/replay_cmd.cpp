@@ -47,6 +47,7 @@ struct ReplayOptions {
   bool topspeed = false;
   std::optional<double> rate;
   std::optional<std::string> from;
+  std::optional<std::string> from_row;
   std::optional<std::string> until;
   std::optional<std::string> runtime;
   std::optional<std::string> max_gap;
@@ -98,6 +99,16 @@ arrow::Status CheckGuaranteeOptions(const ReplayOptions& o) {
   }
   if (o.resume_clock != "keep" && o.resume_clock != "shift") {
     return util::UsageError("--resume-clock must be keep or shift, got '{}'", o.resume_clock);
+  }
+  if (o.from_row && ExactlyOnce(o)) {
+    return util::UsageError(
+        "--from-row continues an at-least-once replay; an exactly-once job continues from its "
+        "checkpoint with --resume");
+  }
+  if (o.from_row && o.max_disorder) {
+    return util::UsageError(
+        "--from-row cannot be combined with --max-disorder: rows reordered on the way out leave "
+        "no row before which everything was sent");
   }
   if (!ExactlyOnce(o)) {
     if (o.job || o.resume || o.start_over) {
@@ -169,9 +180,8 @@ std::vector<replay::ShapeOption> ShapeOf(const ReplayOptions& o) {
   };
 }
 
-// This process's command line, quoted for a POSIX shell, with --resume in
-// place of --start-over: what continues the job after a stop.
-std::string ResumeCommand() {
+// This process's arguments, argv[0] first.
+std::vector<std::string> OwnArguments() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::string> args;
@@ -181,16 +191,75 @@ std::string ResumeCommand() {
     if (end == std::string::npos) break;
     begin = end + 1;
   }
-  std::string command;
-  bool resume = false;
+  return args;
+}
+
+// Takes every `name` out of `args`: a flag alone, or with `takes_value` also
+// its value (the next word, or the "=VALUE" part). Returns the last value.
+std::optional<std::string> RemoveOption(std::vector<std::string>& args, std::string_view name,
+                                        bool takes_value) {
+  std::optional<std::string> value;
+  std::vector<std::string> kept;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--start-over") continue;
-    resume |= arg == "--resume";
+    if (arg == name) {
+      if (takes_value && i + 1 < args.size()) value = args[++i];
+      continue;
+    }
+    if (takes_value && arg.size() > name.size() && arg.starts_with(name) &&
+        arg[name.size()] == '=') {
+      value = arg.substr(name.size() + 1);
+      continue;
+    }
+    kept.push_back(arg);
+  }
+  args = std::move(kept);
+  return value;
+}
+
+// `args` as one command for a POSIX shell.
+std::string ShellCommand(const std::vector<std::string>& args) {
+  std::string command;
+  for (const std::string& arg : args) {
     command += (command.empty() ? "" : " ") + util::ShellQuote(arg);
   }
-  if (!resume) command += " --resume";
   return command;
+}
+
+// This process's command line with --resume in place of --start-over: what
+// continues the job after a stop.
+std::string ResumeCommand() {
+  std::vector<std::string> args = OwnArguments();
+  RemoveOption(args, "--start-over", /*takes_value=*/false);
+  RemoveOption(args, "--resume", /*takes_value=*/false);
+  args.push_back("--resume");
+  return ShellCommand(args);
+}
+
+// This process's command line changed to continue an at-least-once replay at
+// `next`: --from-row the next row (none when it is a pass's first), --loop the
+// passes left, and a file sink appended to (append:PATH) rather than written
+// anew. --from
+// and --until stay: they are the window of every pass, and --from the start
+// of the span that --fit squeezes, so the rest keeps its pace.
+std::string ContinueCommand(const ReplayOptions& o, const replay::NextRow& next) {
+  std::vector<std::string> args = OwnArguments();
+  RemoveOption(args, "--from-row", /*takes_value=*/true);
+  RemoveOption(args, "--loop", /*takes_value=*/true);
+  if (o.loop != 1) {
+    args.push_back("--loop");
+    args.push_back(std::to_string(o.loop == 0 ? 0 : o.loop - next.pass));
+  }
+  if (next.next.file >= 0) {
+    args.push_back("--from-row");
+    args.push_back(replay::FromRowText(next.next));
+  }
+  if (o.sink.starts_with("file:")) {
+    RemoveOption(args, "--sink", /*takes_value=*/true);
+    args.push_back("--sink");
+    args.push_back("append:" + o.sink.substr(5));
+  }
+  return ShellCommand(args);
 }
 
 arrow::Result<clock::PaceOptions> PaceFrom(const ReplayOptions& o) {
@@ -361,6 +430,32 @@ arrow::Result<OpenedInput> OpenInput(const ReplayOptions& o, const replay::RowFo
   return opened;
 }
 
+// Refuses a --from-row position of the wrong form for the input, or (for
+// Parquet, where seeking reads nothing) one the input does not have.
+arrow::Status CheckStartRow(const ReplayOptions& o, const source::RowPosition& position,
+                            source::BatchSource& source) {
+  const bool parquet = !o.start_column && !source::IsSqliteInput(o.input);
+  if (parquet && position.row_group < 0) {
+    return util::UsageError(
+        "--from-row {}: a row of Parquet input is FILE:ROWGROUP:ROW (the file's index in the "
+        "input, from 0), as a stopped replay prints it",
+        *o.from_row);
+  }
+  if (!parquet && position.row_group >= 0) {
+    return util::UsageError(
+        "--from-row {}: {} has no files or row groups: give the row's number from the start "
+        "(ROW), as a stopped replay prints it",
+        *o.from_row, o.start_column ? "a replay of raw intervals" : "SQLite input");
+  }
+  if (parquet) {
+    if (auto sought = source.Seek(position); !sought.ok()) {
+      return util::UsageError("--from-row {} is not a row of this input: {}", *o.from_row,
+                              sought.status().message());
+    }
+  }
+  return arrow::Status::OK();
+}
+
 arrow::Status RunReplayCommand(const ReplayOptions& o) {
   util::InstallStopSignalHandlers();
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is an error we report, not a silent death
@@ -397,9 +492,14 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
   if (o.max_disorder) {
     ARROW_ASSIGN_OR_RAISE(plan.max_disorder, util::ParseDuration(*o.max_disorder));
   }
+  std::optional<source::RowPosition> start_row;
+  if (o.from_row) {
+    ARROW_ASSIGN_OR_RAISE(start_row, replay::ParseFromRow(*o.from_row));
+  }
 
   ARROW_ASSIGN_OR_RAISE(OpenedInput input, OpenInput(o, row, plan,
                                                      pace.mode == clock::PaceMode::kFit));
+  if (start_row) ARROW_RETURN_NOT_OK(CheckStartRow(o, *start_row, *input.source));
   const source::TimeConverter& converter = input.converter;
   const util::Nanos span(plan.span ? plan.span->second - plan.span->first : 0);
   ARROW_ASSIGN_OR_RAISE(clock::Schedule schedule, clock::Schedule::Make(pace, span));
@@ -520,17 +620,28 @@ arrow::Status RunReplayCommand(const ReplayOptions& o) {
   context.start = clock::ProcessStart();
   context.resume = resume;
   context.resume_shifts_clock = o.resume_clock == "shift";
+  context.start_row = start_row;
 
   replay::ReplaySummary summary = replay::RunReplay(plan, context);
   if (progress) progress->Clear();
+  // An at-least-once replay that did not deliver all of its data says how to
+  // go on from the row after the last one delivered.
+  if (!ExactlyOnce(o) && summary.delivered_next &&
+      !(summary.stop_reason == "end of data" && replay::ContinuesExactly(summary))) {
+    summary.continue_command = ContinueCommand(o, *summary.delivered_next);
+  }
   if (summary.status.code() == arrow::StatusCode::Cancelled) {
+    const char* signal_name = util::StopSignal() == SIGTERM ? "SIGTERM" : "SIGINT";
     summary.status = util::Interrupted(
         ExactlyOnce(o)
             ? fmt::format("interrupted by {}; what was sent is committed with its checkpoint. "
                           "Continue with:\n  {}",
-                          util::StopSignal() == SIGTERM ? "SIGTERM" : "SIGINT", ResumeCommand())
-            : fmt::format("interrupted by {}; everything sent before was flushed",
-                          util::StopSignal() == SIGTERM ? "SIGTERM" : "SIGINT"));
+                          signal_name, ResumeCommand())
+        : o.quiet && !summary.continue_command.empty()
+            ? fmt::format("interrupted by {}; everything sent before was flushed. Continue "
+                          "with:\n  {}",
+                          signal_name, summary.continue_command)
+            : fmt::format("interrupted by {}; everything sent before was flushed", signal_name));
   } else if (ExactlyOnce(o) && !summary.status.ok() && summary.committed &&
              summary.committed->transactions > 0) {
     summary.status = util::WithContext(
@@ -578,7 +689,13 @@ CommandAction AddReplayCommand(CLI::App& app) {
   speed->excludes(fit, top, rate);
   fit->excludes(top, rate);
   top->excludes(rate);
-  pacing->add_option("--from", o->from, "Start at this dataset time (number or ISO date/time)");
+  pacing->add_option("--from", o->from,
+                     "Start at this dataset time (a number in the column's unit, one with a unit "
+                     "such as 2294.109s, or an ISO date/time)");
+  pacing->add_option("--from-row", o->from_row,
+                     "Start at this row: FILE:ROWGROUP:ROW (ROW for SQLite), as a stopped "
+                     "at-least-once replay prints it to continue exactly after its last "
+                     "delivered row");
   pacing->add_option("--until", o->until, "Stop before this dataset time");
   pacing->add_option("--runtime", o->runtime, "Stop after this much wall time (e.g. 90s, 15m)");
   pacing->add_option("--max-gap", o->max_gap, "Never wait longer than this between rows");
@@ -619,7 +736,7 @@ CommandAction AddReplayCommand(CLI::App& app) {
                    "Add headers timecast.due and timecast.sent (epoch ns) for `verify`");
 
   auto* kafka = app.add_option_group("destination", "Where records go");
-  kafka->add_option("--sink", o->sink, "kafka, stdout or file:PATH (JSON Lines)")
+  kafka->add_option("--sink", o->sink, "kafka, stdout, file:PATH or append:PATH (JSON Lines)")
       ->capture_default_str();
   kafka->add_option("--brokers,-b", o->brokers, "Kafka bootstrap servers")->capture_default_str();
   kafka->add_option("--topic,-t", o->topic, "Kafka topic");

@@ -162,8 +162,12 @@ class Sender {
       committed_ = *ctx_.resume;
       ctx_.schedule->Restore(committed_.schedule);
       pass_ = committed_.pass;
+    } else if (ctx_.start_row) {
+      committed_.next = *ctx_.start_row;  // read from there, on a fresh schedule
     }
     handed_ = committed_;
+    // Reordered rows leave no position before which everything was delivered.
+    if (!plan_.max_disorder) summary_.delivered_next = NextRow{committed_.pass, committed_.next};
     if (commits_) summary_.committed = committed_;
   }
 
@@ -342,6 +346,7 @@ class Sender {
       tick_flight_->file_index = batch->file_index;
       tick_flight_->row_group = batch->row_groups[i];
       tick_flight_->last_row = batch->rows[i];
+      tick_flight_->pass = batch->pass;
       tick_last_time_ = time;
     }
     return true;
@@ -379,6 +384,7 @@ class Sender {
       flight->file = batch->file;
       flight->file_index = batch->file_index;
       flight->row_group = batch->row_group;
+      flight->pass = batch->pass;
     }
     flights_.push_back(std::move(flight));
     return flights_.back().get();
@@ -605,6 +611,10 @@ class Sender {
         summary_.delivered_through_time = flight.last_time;
         summary_.delivered_through_position = source::DescribePosition(
             {nullptr, flight.file, flight.row_group, 0}, flight.last_row);
+        if (summary_.delivered_next) {
+          summary_.delivered_next =
+              NextRow{flight.pass, {flight.file_index, flight.row_group, flight.last_row + 1}};
+        }
       }
       if (flights_.front().get() == tick_flight_) tick_flight_ = nullptr;
       flights_.pop_front();

@@ -74,6 +74,14 @@ struct ReplayProgress {
   int64_t waiting_since_ns = 0;  // epoch ns since the sink waits for its destination; 0: not
 };
 
+// A row to go on from: a --loop pass and the row's position in the input, as
+// BatchSource::Seek takes it (`next.file` -1: the pass's first row).
+struct NextRow {
+  int pass = 0;
+  source::RowPosition next{-1, -1, 0};
+  bool operator==(const NextRow&) const = default;
+};
+
 struct ReplaySummary {
   arrow::Status status;       // OK, or why the replay ended early
   std::string stop_reason;    // "end of data", "runtime reached", "interrupted"
@@ -96,6 +104,15 @@ struct ReplaySummary {
   // The furthest point up to which every row was delivered.
   std::optional<int64_t> delivered_through_time;
   std::string delivered_through_position;
+  // Where an at-least-once replay goes on without losing or repeating a row:
+  // the row after the delivered-through mark (`next.file` -1: the first row
+  // of `pass`), counted in this run's --loop passes. Before anything was
+  // delivered, where this run started. Unset with --max-disorder, whose rows
+  // go out of input order, so no position has every row before it delivered.
+  std::optional<NextRow> delivered_next;
+  // Set by the caller for the report: the command that continues this replay
+  // from delivered_next (empty: none is offered).
+  std::string continue_command;
   encode::EncodeStats encode;
   int passes = 0;
   // With a transactional sink: the last checkpoint committed (the job's
@@ -133,6 +150,10 @@ struct ReplayContext {
   // (rows already due follow --when-late), true shifts it so the next row
   // keeps its spacing from the last one sent, counted from now.
   bool resume_shifts_clock = false;
+  // Without `resume`: the first pass starts at this row (--from-row), sought
+  // as a resume seeks, on a fresh clock: the row is due at once, as the first
+  // row after --from is. Later --loop passes start from their first row.
+  std::optional<source::RowPosition> start_row;
 };
 
 // Runs the whole replay. Never throws; the summary carries the outcome.

@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <vector>
+
 #include "util/duration.h"
 #include "util/status.h"
 #include "util/text.h"
@@ -12,6 +17,38 @@ namespace {
 double Seconds(util::Nanos d) { return static_cast<double>(d.count()) / 1e9; }
 
 }  // namespace
+
+std::string FromRowText(const source::RowPosition& position) {
+  if (position.row_group < 0) return std::to_string(position.row);
+  return fmt::format("{}:{}:{}", position.file, position.row_group, position.row);
+}
+
+arrow::Result<source::RowPosition> ParseFromRow(std::string_view text) {
+  std::vector<int64_t> numbers;
+  bool ok = !text.empty();
+  for (size_t begin = 0; ok && begin <= text.size();) {
+    const size_t end = std::min(text.find(':', begin), text.size());
+    int64_t number = -1;
+    const auto [ptr, error] = std::from_chars(text.data() + begin, text.data() + end, number);
+    ok = error == std::errc() && ptr == text.data() + end && number >= 0;
+    numbers.push_back(number);
+    begin = end + 1;
+  }
+  if (!ok || (numbers.size() != 1 && numbers.size() != 3) ||
+      (numbers.size() == 3 && (numbers[0] > INT32_MAX || numbers[1] > INT32_MAX))) {
+    return util::UsageError(
+        "--from-row takes FILE:ROWGROUP:ROW (the file's index in the input, from 0), or ROW "
+        "for SQLite input and raw intervals, as a stopped replay prints it; got '{}'",
+        text);
+  }
+  if (numbers.size() == 1) return source::RowPosition{0, -1, numbers[0]};
+  return source::RowPosition{static_cast<int>(numbers[0]), static_cast<int>(numbers[1]),
+                             numbers[2]};
+}
+
+bool ContinuesExactly(const ReplaySummary& s) {
+  return s.delivered_next && s.delivery.failed == 0 && s.delivery.delivered == s.messages_sent;
+}
 
 void TerminalProgress::OnProgress(const ReplayProgress& progress) {
   std::string line = fmt::format("replay: {}", progress.dataset_time
@@ -99,9 +136,19 @@ std::string FormatSummary(const ReplaySummary& s, const source::TimeConverter& c
       text += fmt::format("replay: everything up to {} is committed; next row: {}\n",
                           converter.Format(*s.committed->last_time), s.committed_next_row);
     }
-  } else if (s.delivered_through_time) {
-    text += fmt::format("replay: everything up to {} ({}) is delivered\n",
-                        converter.Format(*s.delivered_through_time), s.delivered_through_position);
+  } else {
+    if (s.delivered_through_time) {
+      text += fmt::format("replay: everything up to {} ({}) is delivered\n",
+                          converter.FormatExact(*s.delivered_through_time),
+                          s.delivered_through_position);
+    }
+    if (!s.continue_command.empty()) {
+      text += fmt::format("replay: to continue{}:\n  {}\n",
+                          ContinuesExactly(s) ? " exactly after it"
+                                              : " (rows sent after it whose delivery was not "
+                                                "reported are sent again)",
+                          s.continue_command);
+    }
   }
   if (s.encode.invalid_utf8_values || s.encode.non_finite_floats) {
     text += fmt::format(
@@ -134,13 +181,29 @@ std::string SummaryJson(const ReplaySummary& s, const source::TimeConverter& con
       s.lateness.count(), ms(s.lateness.Percentile(0.5)), ms(s.lateness.Percentile(0.99)),
       ms(s.lateness.Percentile(0.999)), ms(s.lateness.max()), ms(s.lateness.mean()),
       Seconds(s.worst_lateness_at), s.late_over_1ms);
+  // The next row: where a continuation starts ("from_row" is what --from-row takes).
+  std::string next = "null";
+  if (s.delivered_next) {
+    const NextRow& n = *s.delivered_next;
+    next = fmt::format(
+        "{{\"pass\":{},\"file\":{},\"row_group\":{},\"row\":{},\"from_row\":{},\"exact\":{}}}",
+        n.pass, n.next.file, n.next.row_group, n.next.row,
+        n.next.file < 0 ? "null" : util::JsonQuote(FromRowText(n.next)),
+        ContinuesExactly(s) ? "true" : "false");
+  }
   if (s.delivered_through_time) {
-    json += fmt::format("\"delivered_through\":{{\"time\":{},\"time_ns\":{},\"position\":{}}},",
-                        util::JsonQuote(converter.Format(*s.delivered_through_time)),
-                        *s.delivered_through_time, util::JsonQuote(s.delivered_through_position));
+    json += fmt::format(
+        "\"delivered_through\":{{\"time\":{},\"time_ns\":{},\"position\":{},\"next\":{}}},",
+        util::JsonQuote(converter.FormatExact(*s.delivered_through_time)),
+        *s.delivered_through_time, util::JsonQuote(s.delivered_through_position), next);
   } else {
     json += "\"delivered_through\":null,";
   }
+  json += fmt::format("\"continue\":{},",
+                      s.continue_command.empty()
+                          ? std::string("null")
+                          : fmt::format("{{\"next\":{},\"command\":{}}}", next,
+                                        util::JsonQuote(s.continue_command)));
   if (s.committed) {
     json += fmt::format(
         "\"exactly_once\":{{\"transactions_committed\":{},\"transactions_aborted\":{},"

@@ -37,6 +37,7 @@ struct Flight {
   int file_index = 0;
   int row_group = 0;
   int64_t last_row = 0;
+  int pass = 0;  // the --loop pass of the last row
   // Keeps record bytes alive until delivered when the sink does not copy them.
   std::shared_ptr<const EncodedBatch> batch;
 };

@@ -12,16 +12,20 @@ arrow::Result<std::unique_ptr<StreamSink>> StreamSink::Open(const std::string& t
   if (target == "stdout") {
     sink->file_ = stdout;
     sink->description_ = "stdout";
-  } else if (target.rfind("file:", 0) == 0 && target.size() > 5) {
-    const std::string path = target.substr(5);
-    sink->file_ = std::fopen(path.c_str(), "wb");
+  } else if ((target.starts_with("file:") && target.size() > 5) ||
+             (target.starts_with("append:") && target.size() > 7)) {
+    // append: goes on after what is there, as a continued replay does.
+    const bool append = target.starts_with("append:");
+    const std::string path = target.substr(append ? 7 : 5);
+    sink->file_ = std::fopen(path.c_str(), append ? "ab" : "wb");
     if (sink->file_ == nullptr) {
       return util::UsageError("cannot write '{}': {}", path, std::strerror(errno));
     }
     sink->owned_ = true;
     sink->description_ = "file " + path;
   } else {
-    return util::UsageError("--sink must be kafka, stdout or file:PATH; got '{}'", target);
+    return util::UsageError("--sink must be kafka, stdout, file:PATH or append:PATH; got '{}'",
+                            target);
   }
   static char buffer[1 << 20];
   if (!sink->owned_) std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);

@@ -13,7 +13,8 @@ namespace timecast::replay {
 
 class StreamSink final : public RecordSink {
  public:
-  // `target` is "stdout" or "file:PATH" (PATH is created or truncated).
+  // `target` is "stdout", "file:PATH" (PATH is created or truncated) or
+  // "append:PATH" (PATH is created or appended to).
   static arrow::Result<std::unique_ptr<StreamSink>> Open(const std::string& target);
   ~StreamSink() override;
 

@@ -4,6 +4,7 @@
 #include <arrow/type.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -156,7 +157,73 @@ std::optional<TimeConverter::BadValue> TimeConverter::Convert(
   }
 }
 
+namespace {
+
+// `text` as a decimal number with a unit suffix ("2294.109s", "-1500ms"),
+// exactly in nanoseconds; nullopt when it is not of that form.
+std::optional<arrow::Result<int64_t>> ParseNumberWithUnit(std::string_view text) {
+  struct Unit {
+    std::string_view suffix;
+    int64_t nanos;
+    size_t digits;  // fraction digits down to a nanosecond
+  };
+  // Longest suffix first: "ms" also ends in "s".
+  static constexpr Unit kUnits[] = {
+      {"ms", 1'000'000, 6}, {"us", 1'000, 3}, {"ns", 1, 0}, {"s", 1'000'000'000, 9}};
+  for (const Unit& unit : kUnits) {
+    if (text.size() <= unit.suffix.size() || !text.ends_with(unit.suffix)) continue;
+    std::string_view number = text.substr(0, text.size() - unit.suffix.size());
+    const bool negative = number.starts_with('-');
+    if (negative || number.starts_with('+')) number.remove_prefix(1);
+    const size_t dot = number.find('.');
+    const std::string_view whole = number.substr(0, dot);
+    const std::string_view fraction =
+        dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
+    auto all_digits = [](std::string_view part) {
+      return std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (whole.empty() || !all_digits(whole) || !all_digits(fraction) ||
+        (dot != std::string_view::npos && fraction.empty())) {
+      return std::nullopt;
+    }
+    const auto out_of_range = [&] {
+      return arrow::Result<int64_t>(util::UsageError("time '{}' out of range", text));
+    };
+    int64_t nanos = 0;
+    for (char c : whole) {
+      if (__builtin_mul_overflow(nanos, 10, &nanos) ||
+          __builtin_add_overflow(nanos, c - '0', &nanos)) {
+        return out_of_range();
+      }
+    }
+    if (__builtin_mul_overflow(nanos, unit.nanos, &nanos)) return out_of_range();
+    if (fraction.size() > unit.digits &&
+        fraction.find_first_not_of('0', unit.digits) != std::string_view::npos) {
+      return arrow::Result<int64_t>(util::UsageError(
+          "time '{}' is finer than a nanosecond, the finest time replay knows", text));
+    }
+    int64_t part = 0;
+    for (size_t i = 0; i < unit.digits; ++i) {
+      part = part * 10 + (i < fraction.size() ? fraction[i] - '0' : 0);
+    }
+    if (__builtin_add_overflow(nanos, part, &nanos)) return out_of_range();
+    return arrow::Result<int64_t>(negative ? -nanos : nanos);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 arrow::Result<int64_t> TimeConverter::ParseBound(std::string_view text) const {
+  if (auto with_unit = ParseNumberWithUnit(text)) {
+    if (absolute()) {
+      return util::UsageError(
+          "'{}' is a duration, but the time column holds timestamps: give a date/time such as "
+          "2016-03-01T00:00:00",
+          text);
+    }
+    return *with_unit;
+  }
   double number = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (error == std::errc() && end == text.data() + text.size()) {
@@ -177,6 +244,22 @@ arrow::Result<int64_t> TimeConverter::ParseBound(std::string_view text) const {
 std::string TimeConverter::Format(int64_t nanos) const {
   if (absolute()) return FormatIsoTime(nanos);
   return fmt::format("{:.3f}s", static_cast<double>(nanos) / 1e9);
+}
+
+std::string TimeConverter::FormatExact(int64_t nanos) const {
+  if (absolute()) return FormatIsoTime(nanos, 'T', /*exact=*/true);
+  // In integers: a double has too few digits for nanoseconds beyond ~100 days.
+  const uint64_t magnitude =
+      nanos < 0 ? uint64_t{0} - static_cast<uint64_t>(nanos) : static_cast<uint64_t>(nanos);
+  const uint64_t fraction = magnitude % 1'000'000'000;
+  const char* sign = nanos < 0 ? "-" : "";
+  if (fraction % 1'000'000 == 0) {
+    return fmt::format("{}{}.{:03}s", sign, magnitude / 1'000'000'000, fraction / 1'000'000);
+  }
+  if (fraction % 1'000 == 0) {
+    return fmt::format("{}{}.{:06}s", sign, magnitude / 1'000'000'000, fraction / 1'000);
+  }
+  return fmt::format("{}{}.{:09}s", sign, magnitude / 1'000'000'000, fraction);
 }
 
 arrow::Result<int64_t> ParseIsoTime(std::string_view text) {

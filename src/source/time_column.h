@@ -40,15 +40,24 @@ class TimeConverter {
   std::optional<BadValue> Convert(const arrow::Array& column, std::vector<int64_t>* out,
                                   std::optional<int64_t> null_as = std::nullopt) const;
 
-  // A bound given on the command line (--from/--until): either a number in the
-  // column's own unit, or an ISO-8601 date/time ("2016-03-01",
-  // "2016-03-01T12:00:00", "2016-03-01 12:00:00.5Z", "...+01:00"). Text
-  // without zone is taken as stored, like naive timestamps.
+  // A bound given on the command line (--from/--until): a number in the
+  // column's own unit; for numeric columns a number with a unit ("2294.109s",
+  // "1500ms", "12us", "7ns"), read exactly in decimal, so whatever Format or
+  // FormatExact printed comes back as the same nanoseconds; or an ISO-8601
+  // date/time ("2016-03-01", "2016-03-01T12:00:00", "2016-03-01
+  // 12:00:00.5Z", "...+01:00"). Text without zone is taken as stored, like
+  // naive timestamps.
   arrow::Result<int64_t> ParseBound(std::string_view text) const;
 
   // Renders dataset time for humans: ISO-8601 for absolute columns, seconds
-  // ("1234.5s") for relative numeric ones such as Stream_Time.
+  // ("1234.500s") for relative numeric ones such as Stream_Time; both to the
+  // millisecond.
   std::string Format(int64_t nanos) const;
+
+  // As Format, but to the nanosecond where the value needs it ("1234.500s",
+  // "1234.500000001s", "2016-03-01T12:00:00.000250"): what ParseBound reads
+  // back as exactly `nanos`. For positions a replay may be continued from.
+  std::string FormatExact(int64_t nanos) const;
 
   // True for timestamp and date columns (their values are instants).
   bool absolute() const { return kind_ == Kind::kTimestamp || kind_ == Kind::kDate; }

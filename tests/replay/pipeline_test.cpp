@@ -35,6 +35,7 @@ struct Harness {
   util::Nanos first_read_cost{0};
   std::optional<ReplayState> resume;
   bool resume_shifts_clock = false;
+  std::optional<source::RowPosition> start_row;
   // Epoch ns of fake time 0: the wall clock follows the fake clock.
   static constexpr int64_t kEpoch = 1'700'000'000'000'000'000;
 
@@ -61,6 +62,7 @@ struct Harness {
     context.realtime_now_ns = [this] { return kEpoch + clock.Now().count(); };
     context.resume = resume;
     context.resume_shifts_clock = resume_shifts_clock;
+    context.start_row = start_row;
     return RunReplay(plan, context);
   }
 
@@ -853,6 +855,191 @@ TEST(ExactlyOnce, TickArraysResumeWithTheSameArrays) {
   std::vector<std::string> together = first.sink.visible;
   together.insert(together.end(), resumed.sink.visible.begin(), resumed.sink.visible.end());
   EXPECT_EQ(together, full.sink.visible);
+}
+
+// At least once: a stopped replay's delivered_next is the row after the
+// last one delivered, and a replay started there (--from-row) sends exactly
+// the rest, however many rows share a time.
+
+// Twelve rows in three "row groups" of four; most share a time with others,
+// and ties straddle the groups.
+void AddTiedRows(Harness& h) {
+  h.Add("[0, 0, 0, 1]", "[0, 1, 2, 3]", R"(["a", "a", "a", "a"])");
+  h.Add("[1, 1, 1, 1]", "[4, 5, 6, 7]", R"(["b", "b", "b", "b"])");
+  h.Add("[1, 2, 2, 2]", "[8, 9, 10, 11]", R"(["c", "c", "c", "c"])");
+}
+
+std::vector<int64_t> Iota(int64_t n) {
+  std::vector<int64_t> ids;
+  for (int64_t i = 0; i < n; ++i) ids.push_back(i);
+  return ids;
+}
+
+// Replays `make()`'s harness from `start` until it is stopped after `rows`
+// messages; returns the ids sent and the summary.
+std::pair<std::vector<int64_t>, ReplaySummary> RunStoppedAfter(
+    const std::function<Harness()>& make, std::optional<source::RowPosition> start, size_t rows) {
+  Harness h = make();
+  h.start_row = start;
+  if (rows > 0) StopAfter(h, rows);
+  ReplaySummary summary = h.Run();
+  return {h.SentIds(), std::move(summary)};
+}
+
+TEST(AtLeastOnce, AStopThenTheNextRowSendsEveryRowOnceDespiteTies) {
+  auto make = [] {
+    Harness h;
+    h.pace.mode = clock::PaceMode::kTopSpeed;
+    AddTiedRows(h);
+    return h;
+  };
+  for (size_t chunk : {1u, 2u, 3u, 4u, 5u, 7u, 11u}) {
+    SCOPED_TRACE(chunk);
+    std::vector<int64_t> together;
+    std::optional<source::RowPosition> start;
+    for (int run = 0; run < 20; ++run) {
+      auto [ids, summary] = RunStoppedAfter(make, start, chunk);
+      together.insert(together.end(), ids.begin(), ids.end());
+      ASSERT_TRUE(summary.delivered_next.has_value());
+      EXPECT_EQ(summary.delivered_next->pass, 0);
+      if (summary.stop_reason == "end of data") break;
+      EXPECT_EQ(summary.status.code(), arrow::StatusCode::Cancelled);
+      EXPECT_EQ(ids.size(), chunk);
+      start = summary.delivered_next->next;
+    }
+    EXPECT_EQ(together, Iota(12));
+  }
+}
+
+TEST(AtLeastOnce, TheNextRowNamesTheRowAfterTheDeliveredOne) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  AddTiedRows(h);
+  StopAfter(h, 6);
+  const ReplaySummary summary = h.Run();
+  EXPECT_EQ(summary.delivered_through_position, "mem.parquet, row group 1, row 1");
+  EXPECT_EQ(summary.delivered_next, (NextRow{0, {0, 1, 2}}));
+  // The last row of a group: the next is one past it, which Seek takes.
+  Harness at_end;
+  at_end.pace.mode = clock::PaceMode::kTopSpeed;
+  AddTiedRows(at_end);
+  StopAfter(at_end, 8);
+  EXPECT_EQ(at_end.Run().delivered_next, (NextRow{0, {0, 1, 4}}));
+}
+
+TEST(AtLeastOnce, BeforeAnythingIsDeliveredTheNextRowIsWhereTheRunStarted) {
+  Harness fresh;
+  fresh.pace.mode = clock::PaceMode::kTopSpeed;
+  fresh.sink.hold_deliveries = true;
+  AddTiedRows(fresh);
+  const ReplaySummary first = fresh.Run();
+  EXPECT_FALSE(first.delivered_through_time.has_value());
+  EXPECT_EQ(first.delivered_next, (NextRow{0, {-1, -1, 0}}));
+  Harness started;
+  started.pace.mode = clock::PaceMode::kTopSpeed;
+  started.sink.hold_deliveries = true;
+  started.start_row = source::RowPosition{0, 2, 1};
+  AddTiedRows(started);
+  EXPECT_EQ(started.Run().delivered_next, (NextRow{0, {0, 2, 1}}));
+}
+
+TEST(AtLeastOnce, AStartRowIsSoughtAndDueAtOnceOnAFreshClock) {
+  Harness h;
+  h.pace.speed = 1;
+  h.clock.Advance(seconds(100));
+  h.Add("[0, 1, 2]", "[0, 1, 2]", R"(["a", "a", "a"])");
+  h.Add("[5, 6, 8]", "[3, 4, 5]", R"(["b", "b", "b"])");
+  h.start_row = source::RowPosition{0, 1, 1};
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok()) << summary.status.ToString();
+  EXPECT_EQ(h.SentIds(), (std::vector<int64_t>{4, 5}));
+  EXPECT_EQ(h.source->seeks, 1);
+  EXPECT_EQ(h.sink.records[0].sent_at, seconds(100));  // like --from: the first row at once
+  EXPECT_EQ(h.sink.records[1].sent_at, seconds(102));
+  EXPECT_EQ(h.sink.records[0].timestamp_ms, (Harness::kEpoch / 1'000'000) + 100'000);
+}
+
+TEST(AtLeastOnce, AStartRowPositionsTheFirstLoopPassOnly) {
+  auto make = [] {
+    Harness h;
+    h.pace.mode = clock::PaceMode::kTopSpeed;
+    h.plan.loops = 3;
+    AddTiedRows(h);
+    return h;
+  };
+  // Stopped in the second pass: the rest of it, then one more pass.
+  auto [first_ids, stopped] = RunStoppedAfter(make, std::nullopt, 17);
+  ASSERT_TRUE(stopped.delivered_next.has_value());
+  EXPECT_EQ(stopped.delivered_next->pass, 1);
+  EXPECT_EQ(stopped.delivered_next->next, (source::RowPosition{0, 1, 1}));
+  const int loops_left = 3 - stopped.delivered_next->pass;
+  auto rest = [&make, loops_left] {
+    Harness h = make();
+    h.plan.loops = loops_left;
+    return h;
+  };
+  auto [rest_ids, finished] = RunStoppedAfter(rest, stopped.delivered_next->next, 0);
+  ASSERT_TRUE(finished.status.ok()) << finished.status.ToString();
+  std::vector<int64_t> together = first_ids;
+  together.insert(together.end(), rest_ids.begin(), rest_ids.end());
+  std::vector<int64_t> expected;
+  for (int pass = 0; pass < 3; ++pass) {
+    for (int64_t id : Iota(12)) expected.push_back(id);
+  }
+  EXPECT_EQ(together, expected);
+}
+
+TEST(AtLeastOnce, TickArraysContinueAfterTheLastArrayDelivered) {
+  auto make = [] {
+    Harness h;
+    h.pace.mode = clock::PaceMode::kRate;
+    h.pace.rate = 10;
+    h.plan.format = OutputFormat::kTickArray;
+    h.plan.tick = milliseconds(300);
+    AddTiedRows(h);
+    return h;
+  };
+  auto rows_of = [](const Harness& h) {
+    std::vector<int64_t> ids;
+    simdjson::dom::parser parser;
+    for (const auto& record : h.sink.records) {
+      for (simdjson::dom::element row : parser.parse(record.value).get_array()) {
+        ids.push_back(int64_t(row["ID"]));
+      }
+    }
+    return ids;
+  };
+  Harness first = make();
+  StopAfter(first, 2);
+  const ReplaySummary stopped = first.Run();
+  ASSERT_TRUE(stopped.delivered_next.has_value());
+  Harness rest = make();
+  rest.start_row = stopped.delivered_next->next;
+  ASSERT_TRUE(rest.Run().status.ok());
+  std::vector<int64_t> together = rows_of(first);
+  const std::vector<int64_t> more = rows_of(rest);
+  together.insert(together.end(), more.begin(), more.end());
+  EXPECT_EQ(together, Iota(12));
+}
+
+TEST(AtLeastOnce, ReorderedRowsHaveNoNextRow) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.plan.max_disorder = seconds(1);
+  AddTiedRows(h);
+  const ReplaySummary summary = h.Run();
+  ASSERT_TRUE(summary.status.ok());
+  EXPECT_FALSE(summary.delivered_next.has_value());
+}
+
+TEST(AtLeastOnce, AFailedDeliveryKeepsTheNextRowBeforeIt) {
+  Harness h;
+  h.pace.mode = clock::PaceMode::kTopSpeed;
+  h.sink.fail_messages = {5};
+  AddTiedRows(h);
+  const ReplaySummary summary = h.Run();
+  // Rows 0-3 (group 0) are delivered; group 1 holds the failure.
+  EXPECT_EQ(summary.delivered_next, (NextRow{0, {0, 0, 4}}));
 }
 
 }  // namespace

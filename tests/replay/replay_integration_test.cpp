@@ -207,6 +207,34 @@ TEST(ReplayIntegration, SigtermMidRunLosesNothingReportedDelivered) {
   EXPECT_EQ(position.substr(position.size() - expected.size()), expected) << position;
 }
 
+// A SIGTERM, then the command the summary printed, pasted into a shell: each
+// row lands once, over three partitions.
+TEST(ReplayIntegration, SigtermThenThePrintedCommandLandsEveryRowOnce) {
+  const std::string path = WriteStream(4000);
+  const std::string topic = UniqueName("continue");
+  testing::TimecastProcess replay({"replay", path, "-b", Brokers(), "-t", topic, "--create-topic",
+                                   "--partitions", "3", "--key", "ID", "--rate", "2000"});
+  std::this_thread::sleep_for(milliseconds(1200));
+  replay.Signal(SIGTERM);
+  const auto stopped = replay.Wait();
+  ASSERT_EQ(stopped.exit_code, 130) << stopped.err;
+  const std::string intro = "replay: to continue exactly after it:\n  ";
+  const size_t at = stopped.err.find(intro);
+  ASSERT_NE(at, std::string::npos) << stopped.err;
+  const size_t begin = at + intro.size();
+  const std::string command = stopped.err.substr(begin, stopped.err.find('\n', begin) - begin);
+  EXPECT_NE(command.find(" --from-row 0:"), std::string::npos) << command;
+  const auto rest = testing::RunShell(command);
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+
+  const auto landed = ConsumeAll(topic, 4000);
+  std::map<int64_t, int> per_id;
+  for (const auto& record : landed) ++per_id[IdOf(record.value)];
+  EXPECT_EQ(landed.size(), 4000u);
+  ASSERT_EQ(per_id.size(), 4000u);
+  for (const auto& [id, count] : per_id) EXPECT_EQ(count, 1) << "ID " << id;
+}
+
 TEST(ReplayIntegration, MissingTopicIsAKafkaErrorThatSaysHowToCreateIt) {
   const std::string path = WriteStream(10);
   const std::string topic = UniqueName("absent");

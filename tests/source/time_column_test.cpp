@@ -92,6 +92,51 @@ TEST(TimeConverter, BoundsAreNumbersInTheColumnUnitOrIsoText) {
   EXPECT_FALSE(stamps.ParseBound("yesterday").ok());
 }
 
+TEST(TimeConverter, BoundsWithAUnitAreReadExactly) {
+  auto seconds = *TimeConverter::Make(*arrow::float64(), {});
+  EXPECT_EQ(*seconds.ParseBound("2294.109s"), 2294'109'000'000);
+  EXPECT_EQ(*seconds.ParseBound("2294.109000001s"), 2294'109'000'001);
+  EXPECT_EQ(*seconds.ParseBound("-0.5s"), -500'000'000);
+  EXPECT_EQ(*seconds.ParseBound("1500ms"), 1'500'000'000);
+  EXPECT_EQ(*seconds.ParseBound("2.5us"), 2'500);
+  EXPECT_EQ(*seconds.ParseBound("7ns"), 7);
+  EXPECT_EQ(*seconds.ParseBound("1.000000000000s"), 1'000'000'000);  // zeros past ns are fine
+  // Seconds whatever the column's unit: the unit says what the number means.
+  auto millis = *TimeConverter::Make(*arrow::int64(), {"t", "ms"});
+  EXPECT_EQ(*millis.ParseBound("2294.109s"), 2294'109'000'000);
+  EXPECT_EQ(*millis.ParseBound("2294109"), 2294'109'000'000);
+  for (const char* bad : {"1.0000000001s", "1.s", ".5s", "s", "1e3s", "99999999999s", "1 s"}) {
+    EXPECT_FALSE(seconds.ParseBound(bad).ok()) << bad;
+  }
+  auto stamps = *TimeConverter::Make(*arrow::timestamp(arrow::TimeUnit::NANO), {});
+  const auto ambiguous = stamps.ParseBound("2294.109s");
+  ASSERT_FALSE(ambiguous.ok());
+  EXPECT_NE(ambiguous.status().message().find("give a date/time"), std::string::npos);
+}
+
+TEST(TimeConverter, WhatFormatAndFormatExactPrintIsReadBack) {
+  auto seconds = *TimeConverter::Make(*arrow::float64(), {});
+  auto stamps = *TimeConverter::Make(*arrow::timestamp(arrow::TimeUnit::NANO, "UTC"), {});
+  auto dates = *TimeConverter::Make(*arrow::date32(), {});
+  EXPECT_EQ(seconds.FormatExact(2294'109'000'000), "2294.109s");
+  EXPECT_EQ(seconds.FormatExact(2294'109'123'000), "2294.109123s");
+  EXPECT_EQ(seconds.FormatExact(2294'109'123'456), "2294.109123456s");
+  EXPECT_EQ(seconds.FormatExact(-1), "-0.000000001s");
+  EXPECT_EQ(seconds.FormatExact(0), "0.000s");
+  EXPECT_EQ(stamps.FormatExact(1454910360'000'250'000), "2016-02-08T05:46:00.000250");
+  for (const int64_t nanos : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{2294'109'123'456},
+                              int64_t{1454910360'000'250'001}, int64_t{-86'400'000'000'123}}) {
+    EXPECT_EQ(*seconds.ParseBound(seconds.FormatExact(nanos)), nanos) << nanos;
+    EXPECT_EQ(*stamps.ParseBound(stamps.FormatExact(nanos)), nanos) << nanos;
+    // Format rounds to the millisecond, but what it prints is still a bound.
+    EXPECT_TRUE(seconds.ParseBound(seconds.Format(nanos)).ok()) << seconds.Format(nanos);
+    EXPECT_TRUE(stamps.ParseBound(stamps.Format(nanos)).ok()) << stamps.Format(nanos);
+  }
+  EXPECT_EQ(*seconds.ParseBound(seconds.Format(2294'109'000'000)), 2294'109'000'000);
+  EXPECT_EQ(*dates.ParseBound(dates.Format(86'400'000'000'000)), 86'400'000'000'000);
+  EXPECT_EQ(*dates.ParseBound(dates.FormatExact(86'400'000'000'000)), 86'400'000'000'000);
+}
+
 TEST(FormatIsoTime, FormatsAroundTheEpoch) {
   EXPECT_EQ(FormatIsoTime(1454910360'000'000'000), "2016-02-08T05:46:00");
   EXPECT_EQ(FormatIsoTime(1454910360'250'000'000), "2016-02-08T05:46:00.250");
