@@ -123,6 +123,7 @@ std::optional<arrow::Result<CommitOutcome>> KafkaSink::AwaitCommit(std::chrono::
   // they go with the rest: the sender rewinds to the last checkpoint.
   if (!result->ok() || **result == CommitOutcome::kAborted) {
     staged_.clear();
+    staged_head_ = 0;
     staged_bytes_ = 0;
   }
   return result;
@@ -132,7 +133,7 @@ arrow::Status KafkaSink::Stage(const OutRecord& record, Flight* flight) {
   // A commit that waits for the brokers must not let the staged rows grow
   // without bound: like a full producer queue, this waits until it is over.
   constexpr size_t kMaxStagedBytes = 32 << 20;
-  while (staged_bytes_ >= kMaxStagedBytes) {
+  while (commit_open_ && staged_bytes_ >= kMaxStagedBytes) {
     if (options_.stop_requested()) {
       return util::UndeliveredError(
           "producing to '{}': gave up waiting for a commit to finish", topic_name_);
@@ -156,11 +157,10 @@ arrow::Status KafkaSink::Stage(const OutRecord& record, Flight* flight) {
   return arrow::Status::OK();
 }
 
-arrow::Status KafkaSink::ProduceStaged() {
-  if (staged_.empty()) return arrow::Status::OK();
+arrow::Status KafkaSink::ProduceStaged(size_t at_most) {
   std::vector<kafka::Header> headers;
-  for (size_t i = 0; i < staged_.size(); ++i) {
-    const StagedRecord& staged = staged_[i];
+  for (size_t produced = 0; staged_head_ < staged_.size() && produced < at_most; ++produced) {
+    const StagedRecord& staged = staged_[staged_head_];
     headers.clear();
     for (const auto& [name, value] : staged.headers) headers.push_back({name, value});
     kafka::Message message;
@@ -170,15 +170,14 @@ arrow::Status KafkaSink::ProduceStaged() {
     message.headers = headers;
     message.timestamp_ms = staged.timestamp_ms;
     message.opaque = staged.flight;
-    if (arrow::Status produced = Produce(message); !produced.ok()) {
-      // What went out stays out; the rest stays staged.
-      for (size_t j = 0; j < i; ++j) staged_bytes_ -= staged_[j].value.size();
-      staged_.erase(staged_.begin(), staged_.begin() + static_cast<std::ptrdiff_t>(i));
-      return produced;
-    }
+    ARROW_RETURN_NOT_OK(Produce(message));  // the rest stays staged
+    staged_bytes_ -= staged.value.size();
+    ++staged_head_;
   }
-  staged_.clear();
-  staged_bytes_ = 0;
+  if (staged_head_ == staged_.size()) {
+    staged_.clear();
+    staged_head_ = 0;
+  }
   return arrow::Status::OK();
 }
 
@@ -420,7 +419,12 @@ arrow::Status KafkaSink::FatalError(const std::string& message) const {
 
 arrow::Status KafkaSink::Send(const OutRecord& record, Flight* flight) {
   if (commit_open_) return Stage(record, flight);
-  ARROW_RETURN_NOT_OK(ProduceStaged());
+  if (!staged_.empty()) {
+    // Behind what was staged during the last commit, which goes out a few
+    // records per Send: producing it all at once would hold up the next rows.
+    ARROW_RETURN_NOT_OK(Stage(record, flight));
+    return ProduceStaged(kStagedPerSend);
+  }
   kafka::Message message;
   message.topic = topic_;
   message.key = record.key;
@@ -443,6 +447,8 @@ arrow::Status KafkaSink::Produce(const kafka::Message& message) {
 
 void KafkaSink::Poll() {
   if (commit_open_) return;  // the committer serves the reports meanwhile
+  // An error here comes back from the next Send or commit, which retries.
+  (void)ProduceStaged(4 * kStagedPerSend);
   producer_->Poll();
   NoteStalledDeliveries();
 }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -127,8 +128,10 @@ class KafkaSink final : public RecordSink {
     Flight* flight = nullptr;
   };
   arrow::Status Stage(const OutRecord& record, Flight* flight);
-  // Produces what was staged during the last commit, after it committed.
-  arrow::Status ProduceStaged();
+  // Produces what was staged during the last commit (after it committed),
+  // in order, up to `at_most` records.
+  static constexpr size_t kStagedPerSend = 16;
+  arrow::Status ProduceStaged(size_t at_most = SIZE_MAX);
   arrow::Status Produce(const kafka::Message& message);
 
   KafkaSinkOptions options_;
@@ -153,6 +156,7 @@ class KafkaSink final : public RecordSink {
   // has returned its outcome; the producer is the committer's meanwhile.
   bool commit_open_ = false;
   std::vector<StagedRecord> staged_;
+  size_t staged_head_ = 0;  // staged_[..head) are produced
   size_t staged_bytes_ = 0;
   // The committer, and what it shares with the sender (under commit_mutex_).
   std::thread committer_;
